@@ -1,0 +1,88 @@
+#include "commandline.h"
+
+#include <QCommandLineParser>
+
+namespace {
+
+constexpr int UsageError = 2; // as getopt-style tools do for bad usage
+
+// Reads an integer option in [min, max] into *out. Returns an error message or an empty string.
+QString readInt(const QCommandLineParser &parser, const QString &name, int min, int max, int *out)
+{
+    if (!parser.isSet(name))
+        return {};
+    const QString text = parser.value(name);
+    bool ok = false;
+    const int value = text.toInt(&ok);
+    if (!ok || value < min || value > max)
+        return QStringLiteral("--%1: expected an integer from %2 to %3, got '%4'").arg(name).arg(min).arg(max).arg(text);
+    *out = value;
+    return {};
+}
+
+} // namespace
+
+CommandLine CommandLine::parse(const QStringList &arguments)
+{
+    CommandLine result;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Fanscope: fan-out/fan-in patterns of synchronous request handlers, made visible.\n"
+        "Opens a window with a live timeline and serves the fan-out routes over HTTP."));
+    const QCommandLineOption help({ QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help and exit."));
+    const QCommandLineOption version({ QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version and exit."));
+    parser.addOption(help);
+    parser.addOption(version);
+    parser.addOptions({
+        { QStringLiteral("headless"), QStringLiteral("Run the server only, without a window.") },
+        { QStringLiteral("port"), QStringLiteral("TCP port to listen on; 0 picks a free one (default 6543)."), QStringLiteral("N") },
+        { QStringLiteral("bind"), QStringLiteral("Address to listen on (default 127.0.0.1)."), QStringLiteral("ADDR") },
+        { QStringLiteral("workers"), QStringLiteral("Request worker threads (default 5, like waitress threads = 5)."), QStringLiteral("N") },
+        { QStringLiteral("loop-threads"), QStringLiteral("Long-lived event-loop threads of /async-worker* (default 1)."), QStringLiteral("N") },
+        { QStringLiteral("max-queue"), QStringLiteral("Requests that may wait for a worker; beyond, 503 (default 100)."), QStringLiteral("N") },
+    });
+
+    auto fail = [&result](const QString &message) {
+        result.exitCode = UsageError;
+        result.output = QStringLiteral("fanscope: ") + message + QStringLiteral("\nTry 'fanscope --help'.\n");
+        return result;
+    };
+
+    if (!parser.parse(arguments))
+        return fail(parser.errorText());
+    if (parser.isSet(help)) {
+        result.exitCode = 0;
+        // Without an application object Qt cannot know the program's name.
+        result.output = parser.helpText().replace(QStringLiteral("<executable_name>"), QStringLiteral("fanscope"));
+        return result;
+    }
+    if (parser.isSet(version)) {
+        result.exitCode = 0;
+        result.output = QStringLiteral("fanscope %1 (Qt %2)\n").arg(QStringLiteral(FANSCOPE_VERSION), QString::fromLatin1(qVersion()));
+        return result;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return fail(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().constFirst()));
+
+    AppOptions &options = result.options;
+    options.headless = parser.isSet(QStringLiteral("headless"));
+    int port = options.server.port;
+    for (const QString &error : {
+             readInt(parser, QStringLiteral("port"), 0, 65535, &port),
+             readInt(parser, QStringLiteral("workers"), 1, 1024, &options.server.workers),
+             readInt(parser, QStringLiteral("loop-threads"), 1, 256, &options.server.loopThreads),
+             readInt(parser, QStringLiteral("max-queue"), 0, 1000000, &options.server.maxQueue),
+         }) {
+        if (!error.isEmpty())
+            return fail(error);
+    }
+    options.server.port = quint16(port);
+    if (parser.isSet(QStringLiteral("bind"))) {
+        const QString text = parser.value(QStringLiteral("bind"));
+        const QHostAddress address = text == QLatin1String("localhost") ? QHostAddress(QHostAddress::LocalHost) : QHostAddress(text);
+        if (address.isNull())
+            return fail(QStringLiteral("--bind: '%1' is not an IP address").arg(text));
+        options.server.address = address;
+    }
+    return result;
+}

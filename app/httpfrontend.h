@@ -1,0 +1,46 @@
+#pragma once
+
+// The embedded HTTP server: route wiring on the server's own thread. Fan-out views run on the
+// request worker pool; this thread only parses, hands off and writes answers, so it never blocks.
+#include "httpreply.h"
+
+#include <QHostAddress>
+#include <QHttpServer>
+#include <QObject>
+#include <QSet>
+
+#include <atomic>
+#include <vector>
+
+class FanOutStrategy;
+class QThreadPool;
+class QTcpServer;
+class TraceRecorder;
+
+class HttpFrontend : public QObject
+{
+    Q_OBJECT
+public:
+    HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, int maxQueue,
+        const std::vector<FanOutStrategy *> &strategies);
+    ~HttpFrontend() override;
+
+    // Call on the server's thread. Returns the port listened on, or 0 with *error set.
+    quint16 listen(const QHostAddress &address, quint16 port, QString *error);
+
+    // Requests accepted but waiting for a free worker.
+    int queued() const { return m_queued.load(std::memory_order_relaxed); }
+
+private:
+    void addFanOutRoute(FanOutStrategy *strategy);
+    void addServiceRoutes();
+    void answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+
+    TraceRecorder &m_recorder;
+    QThreadPool &m_workers;
+    const int m_maxQueue;
+    QHttpServer *m_server; // a child, so that it moves to the server's thread with us
+    QTcpServer *m_tcpServer = nullptr;
+    QSet<QString> m_paths; // every routed path, to tell 405 from 404
+    std::atomic<int> m_queued { 0 };
+};

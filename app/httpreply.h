@@ -1,0 +1,29 @@
+#pragma once
+
+// A complete HTTP response as a value: built anywhere, written once on the server's thread.
+#include <QByteArray>
+#include <QHttpServerResponder>
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+
+class HttpReply
+{
+public:
+    static HttpReply json(int status, const QJsonObject &body);
+    static HttpReply text(int status, const QByteArray &body, const QByteArray &contentType = "text/plain; charset=utf-8");
+    // PRODUCT.md's error shape: {"error": "...", "param": "..."} (param only when one is to blame).
+    static HttpReply error(int status, const QString &message, const QString &param = {});
+
+    HttpReply &withHeader(const QByteArray &name, const QByteArray &value);
+    int status() const { return m_status; }
+    const QByteArray &body() const { return m_body; }
+
+    void writeTo(QHttpServerResponder &responder) const;
+
+private:
+    int m_status = 200;
+    QByteArray m_contentType;
+    QByteArray m_body;
+    QList<QPair<QByteArray, QByteArray>> m_headers;
+};

@@ -1,0 +1,97 @@
+// fanscope: the window (or, headless, just the server) and its embedded HTTP server.
+#include "commandline.h"
+#include "fanoutstrategy.h"
+#include "mainwindow.h"
+#include "serverhost.h"
+#include "signalwatcher.h"
+#include "tracerecorder.h"
+
+#include <QApplication>
+#include <QIcon>
+
+#include <cstdio>
+#include <memory>
+
+namespace {
+
+bool hasDisplay()
+{
+    // An explicit platform (offscreen, xcb, wayland ...) is the user's call; otherwise a window
+    // needs an X or Wayland display to open on.
+    return qEnvironmentVariableIsSet("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY")
+        || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
+
+QStringList argumentList(int argc, char *argv[])
+{
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+    return arguments;
+}
+
+void print(FILE *stream, const QString &text)
+{
+    std::fputs(text.toLocal8Bit().constData(), stream);
+    std::fflush(stream);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication::setApplicationName(QStringLiteral("fanscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(FANSCOPE_VERSION));
+    QCoreApplication::setOrganizationName(QStringLiteral("Fanscope"));
+
+    const CommandLine commandLine = CommandLine::parse(argumentList(argc, argv));
+    if (commandLine.exitCode) {
+        print(*commandLine.exitCode == 0 ? stdout : stderr, commandLine.output);
+        return *commandLine.exitCode;
+    }
+    AppOptions options = commandLine.options;
+    if (!options.headless && !hasDisplay()) {
+        print(stderr, QStringLiteral("fanscope: no display (DISPLAY and WAYLAND_DISPLAY are unset): starting headless\n"));
+        options.headless = true;
+    }
+
+    std::unique_ptr<QCoreApplication> app;
+    if (options.headless)
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        app = std::make_unique<QApplication>(argc, argv);
+
+    TraceRecorder recorder;
+    ServerHost server(recorder, options.server);
+    QString error;
+    if (!server.start(&error)) {
+        print(stderr, QStringLiteral("fanscope: cannot listen on %1 port %2: %3\n")
+                          .arg(options.server.address.toString())
+                          .arg(options.server.port)
+                          .arg(error));
+        return 1;
+    }
+    print(stdout, QStringLiteral("listening on %1\n").arg(server.url().toString()));
+
+    SignalWatcher signals;
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, app.get(), [](int) {
+        QCoreApplication::quit();
+    });
+
+    std::unique_ptr<MainWindow> window;
+    if (!options.headless) {
+        QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fanscope.svg")));
+        QStringList routes;
+        for (FanOutStrategy *strategy : server.strategies())
+            routes.append(strategy->route());
+        const QString summary = QObject::tr("%n worker(s)", nullptr, options.server.workers) + QStringLiteral(" · ")
+            + QObject::tr("%n loop thread(s)", nullptr, options.server.loopThreads);
+        window = std::make_unique<MainWindow>(recorder, server.url(), routes, summary);
+        window->show();
+    }
+
+    const int code = app->exec();
+    window.reset();
+    server.stop();
+    return code;
+}

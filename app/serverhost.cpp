@@ -1,0 +1,80 @@
+#include "serverhost.h"
+
+#include "httpfrontend.h"
+#include "loopworker.h"
+#include "loopworkersimplestrategy.h"
+#include "loopworkerstrategy.h"
+#include "scopedloopstrategy.h"
+#include "sequentialstrategy.h"
+#include "tracerecorder.h"
+
+ServerHost::ServerHost(TraceRecorder &recorder, const ServerOptions &options)
+    : m_recorder(recorder)
+    , m_options(options)
+    , m_loopWorker(std::make_unique<LoopWorker>(recorder, options.loopThreads))
+{
+    // Worker threads never expire, so the timeline keeps one stable lane per worker.
+    m_workers.setMaxThreadCount(options.workers);
+    m_workers.setExpiryTimeout(-1);
+    m_workers.setObjectName(QStringLiteral("request-workers"));
+
+    // The route table: one line per strategy.
+    m_strategies.push_back(std::make_unique<SequentialStrategy>(recorder));
+    m_strategies.push_back(std::make_unique<ScopedLoopStrategy>(recorder));
+    m_strategies.push_back(std::make_unique<LoopWorkerStrategy>(recorder, *m_loopWorker));
+    m_strategies.push_back(std::make_unique<LoopWorkerSimpleStrategy>(recorder, *m_loopWorker));
+
+    m_serverThread.setObjectName(QStringLiteral("http-server"));
+}
+
+ServerHost::~ServerHost()
+{
+    stop();
+}
+
+std::vector<FanOutStrategy *> ServerHost::strategies() const
+{
+    std::vector<FanOutStrategy *> list;
+    for (const auto &strategy : m_strategies)
+        list.push_back(strategy.get());
+    return list;
+}
+
+bool ServerHost::start(QString *error)
+{
+    Q_ASSERT(!m_frontend);
+    m_frontend = new HttpFrontend(m_recorder, m_workers, m_options.maxQueue, strategies());
+    m_frontend->moveToThread(&m_serverThread);
+    // The documented way to end an object with its thread: deleted there when the loop ends.
+    QObject::connect(&m_serverThread, &QThread::finished, m_frontend, &QObject::deleteLater);
+    m_serverThread.start();
+
+    quint16 port = 0;
+    QMetaObject::invokeMethod(
+        m_frontend, [&] { port = m_frontend->listen(m_options.address, m_options.port, error); },
+        Qt::BlockingQueuedConnection);
+    if (port == 0) {
+        stop();
+        return false;
+    }
+    m_url.setScheme(QStringLiteral("http"));
+    m_url.setHost(m_options.address.toString());
+    m_url.setPort(port);
+    return true;
+}
+
+void ServerHost::stop()
+{
+    if (m_serverThread.isRunning()) {
+        m_serverThread.quit();
+        m_serverThread.wait();
+    }
+    m_frontend = nullptr;
+    // The server has stopped taking requests: drop those still queued for a worker, give up on
+    // those running, and join the workers before the loop threads they may be waiting on.
+    m_workers.clear();
+    for (const auto &strategy : m_strategies)
+        strategy->abortAll();
+    m_workers.waitForDone();
+    m_loopWorker.reset();
+}

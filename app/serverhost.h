@@ -1,0 +1,46 @@
+#pragma once
+
+// Owns everything behind the embedded server: the request worker pool, the loop threads, the
+// strategies (the route table) and the server's own thread. Starts and stops them in order.
+#include "serveroptions.h"
+
+#include <QThread>
+#include <QThreadPool>
+#include <QUrl>
+
+#include <memory>
+#include <vector>
+
+class FanOutStrategy;
+class HttpFrontend;
+class LoopWorker;
+class TraceRecorder;
+
+class ServerHost
+{
+public:
+    ServerHost(TraceRecorder &recorder, const ServerOptions &options);
+    ~ServerHost(); // stop()
+    ServerHost(const ServerHost &) = delete;
+    ServerHost &operator=(const ServerHost &) = delete;
+
+    // Listens; returns false with *error set if it cannot. Blocks only while the server thread
+    // binds its socket.
+    bool start(QString *error);
+    // Stops accepting, gives up on requests in flight and joins every thread it started.
+    void stop();
+
+    QUrl url() const { return m_url; } // http://127.0.0.1:6543
+    const ServerOptions &options() const { return m_options; }
+    std::vector<FanOutStrategy *> strategies() const;
+
+private:
+    TraceRecorder &m_recorder;
+    const ServerOptions m_options;
+    QThreadPool m_workers;
+    std::unique_ptr<LoopWorker> m_loopWorker;
+    std::vector<std::unique_ptr<FanOutStrategy>> m_strategies;
+    QThread m_serverThread;
+    HttpFrontend *m_frontend = nullptr; // lives on m_serverThread
+    QUrl m_url;
+};

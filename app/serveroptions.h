@@ -1,0 +1,13 @@
+#pragma once
+
+// How the embedded server is set up: the command line's server options (PRODUCT.md).
+#include <QHostAddress>
+#include <QUrl>
+
+struct ServerOptions {
+    QHostAddress address = QHostAddress::LocalHost;
+    quint16 port = 6543; // 0 picks a free one
+    int workers = 5; // request worker threads, like waitress' threads = 5
+    int loopThreads = 1; // long-lived event-loop threads of the loop-worker strategies
+    int maxQueue = 100; // requests waiting for a worker beyond this get 503
+};

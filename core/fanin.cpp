@@ -1,0 +1,146 @@
+#include "fanin.h"
+
+#include "tracerecorder.h"
+
+#include <QMutexLocker>
+
+FanIn::FanIn(TraceRecorder &recorder, quint64 requestId, FanOutPlan plan, QDeadlineTimer deadline)
+    : m_recorder(recorder)
+    , m_requestId(requestId)
+    , m_plan(std::move(plan))
+    , m_deadline(deadline)
+    , m_outcomes(m_plan.size())
+{
+    for (int i = 0; i < m_outcomes.size(); ++i)
+        m_outcomes[i].index = i;
+}
+
+bool FanIn::begin(int index)
+{
+    const qint64 now = m_recorder.now();
+    const int lane = m_recorder.currentLane();
+    {
+        QMutexLocker locker(&m_mutex);
+        TaskOutcome &outcome = m_outcomes[index];
+        if (outcome.status != TaskStatus::Queued)
+            return false;
+        outcome.status = TaskStatus::Running;
+        outcome.startNs = now;
+        outcome.lane = lane;
+    }
+    m_recorder.taskStarted(m_requestId, index, m_plan.task(index).kind, now);
+    return true;
+}
+
+bool FanIn::finish(int index, TaskStatus status, const QString &error)
+{
+    Q_ASSERT(isFinal(status));
+    const qint64 now = m_recorder.now();
+    int lane = -1;
+    {
+        QMutexLocker locker(&m_mutex);
+        TaskOutcome &outcome = m_outcomes[index];
+        if (isFinal(outcome.status))
+            return false;
+        outcome.status = status;
+        outcome.endNs = now;
+        outcome.error = error;
+        if (status == TaskStatus::Ok)
+            outcome.balance = m_plan.task(index).balance;
+        lane = outcome.lane;
+        if (++m_finalCount == m_outcomes.size())
+            m_allFinal.wakeAll();
+    }
+    m_recorder.taskEnded(m_requestId, index, lane, status, now);
+    return true;
+}
+
+bool FanIn::isGivenUp(int index) const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_outcomes.at(index).status == TaskStatus::TimedOut;
+}
+
+bool FanIn::isDone() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_finalCount == m_outcomes.size();
+}
+
+bool FanIn::waitUntilDone(QDeadlineTimer deadline)
+{
+    QMutexLocker locker(&m_mutex);
+    while (m_finalCount < m_outcomes.size()) {
+        if (!m_allFinal.wait(&m_mutex, deadline))
+            break;
+    }
+    return m_finalCount == m_outcomes.size();
+}
+
+int FanIn::expireUnfinished()
+{
+    const qint64 now = m_recorder.now();
+    QVector<TaskOutcome> expired;
+    {
+        QMutexLocker locker(&m_mutex);
+        for (TaskOutcome &outcome : m_outcomes) {
+            if (isFinal(outcome.status))
+                continue;
+            outcome.status = TaskStatus::TimedOut;
+            outcome.endNs = now;
+            ++m_finalCount;
+            expired.append(outcome);
+        }
+        if (!expired.isEmpty())
+            m_allFinal.wakeAll();
+    }
+    // A task that never started has no lane: its end still goes on record so that every task
+    // of the request is accounted for.
+    for (const TaskOutcome &outcome : std::as_const(expired))
+        m_recorder.taskEnded(m_requestId, outcome.index, outcome.lane, TaskStatus::TimedOut, now);
+    return int(expired.size());
+}
+
+void FanIn::abort()
+{
+    {
+        QMutexLocker locker(&m_mutex);
+        m_aborted = true;
+    }
+    expireUnfinished();
+    // Called under the mutex so that the waiter, which clears the hook under it before its event
+    // loop goes away, cannot be woken through a dangling loop.
+    QMutexLocker locker(&m_mutex);
+    if (m_wakeUp)
+        m_wakeUp();
+}
+
+void FanIn::setWakeUp(std::function<void()> wakeUp)
+{
+    QMutexLocker locker(&m_mutex);
+    m_wakeUp = std::move(wakeUp);
+}
+
+bool FanIn::isAborted() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_aborted;
+}
+
+TaskOutcome FanIn::outcome(int index) const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_outcomes.at(index);
+}
+
+QVector<TaskOutcome> FanIn::outcomes() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_outcomes;
+}
+
+int FanIn::finishedCount() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_finalCount;
+}

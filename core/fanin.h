@@ -1,0 +1,74 @@
+#pragma once
+
+// The meeting point of one request's tasks: each task reports here, from whatever thread runs
+// it, and the request waits here for all of them or for its deadline.
+//
+// Every task moves Queued -> Running -> Ok/Failed, or to TimedOut when the request gives up on
+// it. The first final status wins, so a task that completes a moment after the deadline can
+// never change an answer that has been sent.
+#include "fanoutplan.h"
+#include "taskoutcome.h"
+
+#include <QDeadlineTimer>
+#include <QMutex>
+#include <QVector>
+#include <QWaitCondition>
+
+#include <functional>
+
+class TraceRecorder;
+
+class FanIn
+{
+public:
+    FanIn(TraceRecorder &recorder, quint64 requestId, FanOutPlan plan, QDeadlineTimer deadline);
+    FanIn(const FanIn &) = delete;
+    FanIn &operator=(const FanIn &) = delete;
+
+    TraceRecorder &recorder() const { return m_recorder; }
+    quint64 requestId() const { return m_requestId; }
+    const FanOutPlan &plan() const { return m_plan; }
+    int size() const { return m_plan.size(); }
+    // When the request gives up on whatever has not finished.
+    QDeadlineTimer deadline() const { return m_deadline; }
+
+    // Task side, from the thread that runs the task. begin() returns false if the request has
+    // given up on the task already: it must not start.
+    bool begin(int index);
+    // Returns false if the task had already been given up on; its result is then dropped.
+    bool finish(int index, TaskStatus status, const QString &error = {});
+    // For work that cannot be interrupted (CPU loops): poll this between slices.
+    bool isGivenUp(int index) const;
+
+    // Request side.
+    bool isDone() const;
+    // Blocks the calling thread until every task is final or the deadline passes. Returns isDone().
+    bool waitUntilDone(QDeadlineTimer deadline);
+    // Marks every task that is not final TimedOut, now. Returns how many it marked.
+    int expireUnfinished();
+    // Gives up on the request before its deadline (the server is stopping): expires what is
+    // unfinished and wakes whoever waits, through the wake-up hook if one is set.
+    void abort();
+    // How to wake a waiter that does not wait in waitUntilDone() (an event loop). Set and
+    // cleared by that waiter; abort() calls it from its own thread, under the fan-in's lock, so
+    // it must only post (never wait).
+    void setWakeUp(std::function<void()> wakeUp);
+    bool isAborted() const;
+
+    TaskOutcome outcome(int index) const;
+    QVector<TaskOutcome> outcomes() const;
+    int finishedCount() const;
+
+private:
+    TraceRecorder &m_recorder;
+    const quint64 m_requestId;
+    const FanOutPlan m_plan;
+    const QDeadlineTimer m_deadline;
+
+    mutable QMutex m_mutex;
+    QWaitCondition m_allFinal;
+    QVector<TaskOutcome> m_outcomes;
+    int m_finalCount = 0;
+    bool m_aborted = false;
+    std::function<void()> m_wakeUp;
+};

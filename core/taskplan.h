@@ -1,0 +1,17 @@
+#pragma once
+
+// Everything decided about one task before it runs: its account, how long it takes, whether it
+// fails and which balance it returns. Drawn up front so a seed reproduces a request exactly,
+// whichever strategy runs it.
+#include "taskkind.h"
+
+#include <QString>
+
+struct TaskPlan {
+    int index = 0;
+    QString account; // "account-<index>", the original demo's names
+    qint64 latencyNs = 0;
+    bool fails = false;
+    double balance = 0.0; // 1.00-20.00, two decimals, as the demo's random balances
+    TaskKind kind = TaskKind::Timer;
+};

@@ -1,0 +1,18 @@
+#include "threadlane.h"
+
+QString threadKindName(ThreadKind kind)
+{
+    switch (kind) {
+    case ThreadKind::Worker:
+        return QStringLiteral("worker");
+    case ThreadKind::Loop:
+        return QStringLiteral("loop");
+    case ThreadKind::Pool:
+        return QStringLiteral("pool");
+    case ThreadKind::Upstream:
+        return QStringLiteral("upstream");
+    case ThreadKind::Other:
+        return QStringLiteral("thread");
+    }
+    return {};
+}

@@ -1,0 +1,24 @@
+#pragma once
+
+// One timestamped fact of the timeline. Plain data, so that recording one is a copy.
+#include "taskkind.h"
+#include "taskstatus.h"
+
+#include <QtGlobal>
+
+struct TraceEvent {
+    enum class Type : quint8 { RequestStarted, RequestEnded, TaskStarted, TaskEnded };
+
+    quint64 seq = 0; // 1, 2, 3 ... in the order the recorder published them
+    qint64 timeNs = 0; // TraceRecorder::now() when it happened
+    quint64 requestId = 0;
+    qint32 lane = -1; // thread it happened on; for TaskEnded, the thread the task ran on
+    qint32 task = -1; // task index (task events)
+    qint32 route = -1; // RequestStarted: TraceRecorder::routeName() id
+    qint32 timeoutMs = 0; // RequestStarted
+    qint32 taskCount = 0; // RequestStarted
+    qint16 httpStatus = 0; // RequestEnded
+    TaskStatus status = TaskStatus::Queued; // TaskEnded
+    TaskKind kind = TaskKind::Timer; // TaskStarted
+    Type type = Type::RequestStarted;
+};

@@ -1,0 +1,210 @@
+#include "tracerecorder.h"
+
+#include <QMutexLocker>
+#include <QThread>
+
+namespace {
+
+std::atomic<quint64> s_nextSerial { 1 };
+
+// The lane of the current thread in the recorder it was last looked up in: saves the hash lookup
+// on the hot path, since a thread records into one recorder almost always.
+struct LaneCache {
+    quint64 recorderSerial = 0;
+    int lane = -1;
+};
+thread_local LaneCache t_laneCache;
+
+} // namespace
+
+TraceRecorder::TraceRecorder(int capacity, QObject *parent)
+    : QObject(parent)
+    , m_capacity(std::max(1, capacity))
+    , m_serial(s_nextSerial.fetch_add(1))
+{
+    m_clock.start();
+    m_inbox.reserve(1024);
+    m_spare.reserve(1024);
+}
+
+TraceRecorder::~TraceRecorder() = default;
+
+int TraceRecorder::registerCurrentThread(ThreadKind kind)
+{
+    if (t_laneCache.recorderSerial == m_serial)
+        return t_laneCache.lane;
+
+    QMutexLocker locker(&m_namesMutex);
+    const Qt::HANDLE thread = QThread::currentThreadId();
+    int id = m_laneByThread.value(thread, -1);
+    if (id < 0) {
+        ThreadLane lane;
+        lane.id = id = int(m_lanes.size());
+        lane.kind = kind;
+        lane.ordinal = 1
+            + int(std::count_if(m_lanes.cbegin(), m_lanes.cend(),
+                [kind](const ThreadLane &l) { return l.kind == kind; }));
+        lane.name = threadKindName(kind) + QLatin1Char('-') + QString::number(lane.ordinal);
+        m_lanes.append(lane);
+        m_laneByThread.insert(thread, id);
+        // Name the QThread too (debuggers, Qt's own warnings) unless someone already did.
+        if (QThread *current = QThread::currentThread(); current->objectName().isEmpty())
+            current->setObjectName(lane.name);
+    }
+    t_laneCache = { m_serial, id };
+    return id;
+}
+
+int TraceRecorder::currentLane()
+{
+    if (t_laneCache.recorderSerial == m_serial)
+        return t_laneCache.lane;
+    return registerCurrentThread(ThreadKind::Other);
+}
+
+QVector<ThreadLane> TraceRecorder::lanes() const
+{
+    QMutexLocker locker(&m_namesMutex);
+    return m_lanes;
+}
+
+ThreadLane TraceRecorder::lane(int id) const
+{
+    QMutexLocker locker(&m_namesMutex);
+    return id >= 0 && id < m_lanes.size() ? m_lanes.at(id) : ThreadLane {};
+}
+
+int TraceRecorder::routeId(const QString &route)
+{
+    QMutexLocker locker(&m_namesMutex);
+    int id = int(m_routes.indexOf(route));
+    if (id < 0) {
+        id = int(m_routes.size());
+        m_routes.append(route);
+    }
+    return id;
+}
+
+QString TraceRecorder::routeName(int id) const
+{
+    QMutexLocker locker(&m_namesMutex);
+    return m_routes.value(id);
+}
+
+quint64 TraceRecorder::requestStarted(int route, int timeoutMs, int taskCount)
+{
+    TraceEvent event;
+    event.type = TraceEvent::Type::RequestStarted;
+    event.timeNs = now();
+    event.requestId = m_nextRequestId.fetch_add(1, std::memory_order_relaxed);
+    event.lane = currentLane();
+    event.route = route;
+    event.timeoutMs = timeoutMs;
+    event.taskCount = taskCount;
+    record(event);
+    return event.requestId;
+}
+
+void TraceRecorder::requestEnded(quint64 requestId, int httpStatus)
+{
+    TraceEvent event;
+    event.type = TraceEvent::Type::RequestEnded;
+    event.timeNs = now();
+    event.requestId = requestId;
+    event.lane = currentLane();
+    event.httpStatus = qint16(httpStatus);
+    record(event);
+}
+
+void TraceRecorder::taskStarted(quint64 requestId, int task, TaskKind kind, qint64 timeNs)
+{
+    TraceEvent event;
+    event.type = TraceEvent::Type::TaskStarted;
+    event.timeNs = timeNs;
+    event.requestId = requestId;
+    event.lane = currentLane();
+    event.task = task;
+    event.kind = kind;
+    record(event);
+}
+
+void TraceRecorder::taskEnded(quint64 requestId, int task, int lane, TaskStatus status, qint64 timeNs)
+{
+    TraceEvent event;
+    event.type = TraceEvent::Type::TaskEnded;
+    event.timeNs = timeNs;
+    event.requestId = requestId;
+    event.lane = lane;
+    event.task = task;
+    event.status = status;
+    record(event);
+}
+
+void TraceRecorder::record(const TraceEvent &event)
+{
+    {
+        QMutexLocker locker(&m_inboxMutex);
+        m_inbox.push_back(event);
+    }
+    // One queued flush at a time, however many writers: flush() clears the flag before it
+    // takes the inbox, so an event pushed after that always finds the flag clear or a flush
+    // still to come.
+    if (!m_flushRequested.exchange(true, std::memory_order_acq_rel))
+        QMetaObject::invokeMethod(this, &TraceRecorder::flush, Qt::QueuedConnection);
+}
+
+void TraceRecorder::flush()
+{
+    quint64 last = 0;
+    {
+        QMutexLocker history(&m_historyMutex);
+        m_flushRequested.store(false, std::memory_order_release);
+        {
+            QMutexLocker inbox(&m_inboxMutex);
+            m_inbox.swap(m_spare);
+        }
+        if (m_spare.empty())
+            return;
+        quint64 seq = m_lastSeq.load(std::memory_order_relaxed);
+        const auto capacity = size_t(m_capacity);
+        for (TraceEvent &event : m_spare) {
+            event.seq = ++seq;
+            const size_t slot = size_t((seq - 1) % capacity);
+            if (slot < m_history.size())
+                m_history[slot] = event;
+            else
+                m_history.push_back(event);
+        }
+        m_spare.clear();
+        if (seq - m_firstSeq + 1 > capacity)
+            m_firstSeq = seq - capacity + 1;
+        m_lastSeq.store(seq, std::memory_order_release);
+        last = seq;
+    }
+    Q_EMIT eventsPublished(last);
+}
+
+QVector<TraceEvent> TraceRecorder::eventsSince(quint64 seq, int maxCount)
+{
+    flush();
+    QMutexLocker locker(&m_historyMutex);
+    const quint64 last = m_lastSeq.load(std::memory_order_relaxed);
+    const quint64 first = std::max(seq + 1, m_firstSeq);
+    if (first > last)
+        return {};
+    quint64 count = last - first + 1;
+    if (maxCount >= 0)
+        count = std::min<quint64>(count, quint64(maxCount));
+    QVector<TraceEvent> events;
+    events.reserve(qsizetype(count));
+    for (quint64 s = first; s < first + count; ++s)
+        events.append(m_history[size_t((s - 1) % size_t(m_capacity))]);
+    return events;
+}
+
+void TraceRecorder::clear()
+{
+    flush();
+    QMutexLocker locker(&m_historyMutex);
+    m_firstSeq = m_lastSeq.load(std::memory_order_relaxed) + 1;
+}

@@ -1,0 +1,91 @@
+#pragma once
+
+// Records request and task spans from any thread and publishes them, in order, to readers.
+//
+// Writers (request workers, loop threads) append to a small inbox under a mutex that only ever
+// guards a push_back or an O(1) swap, so they never wait for a reader. The inbox is moved into a
+// bounded history by flush(), which runs in the recorder's own thread when writers ask for it
+// (one queued call at a time) and whenever a reader asks. Readers copy from the history under a
+// second mutex that writers never take.
+#include "threadlane.h"
+#include "traceevent.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QMutex>
+#include <QObject>
+#include <QVector>
+
+#include <atomic>
+#include <vector>
+
+class TraceRecorder : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int DefaultCapacity = 500000;
+
+    explicit TraceRecorder(int capacity = DefaultCapacity, QObject *parent = nullptr);
+    ~TraceRecorder() override;
+
+    // Nanoseconds on the recorder's monotonic clock (0 = the recorder's creation).
+    qint64 now() const { return m_clock.nsecsElapsed(); }
+
+    // Gives the calling thread a lane of this kind ("worker-3") unless it has one already.
+    int registerCurrentThread(ThreadKind kind);
+    // The calling thread's lane, registered as ThreadKind::Other if it has none.
+    int currentLane();
+    QVector<ThreadLane> lanes() const;
+    ThreadLane lane(int id) const;
+
+    // Route names are interned so that events stay plain data.
+    int routeId(const QString &route);
+    QString routeName(int id) const;
+
+    // Writers, callable from any thread.
+    quint64 requestStarted(int route, int timeoutMs, int taskCount);
+    void requestEnded(quint64 requestId, int httpStatus);
+    void taskStarted(quint64 requestId, int task, TaskKind kind, qint64 timeNs);
+    void taskEnded(quint64 requestId, int task, int lane, TaskStatus status, qint64 timeNs);
+
+    // Readers, callable from any thread. eventsSince(n) returns published events with seq > n,
+    // oldest first, at most maxCount; if n is older than the history keeps, it starts at the
+    // oldest kept event (its seq then tells the reader how much it missed).
+    QVector<TraceEvent> eventsSince(quint64 seq, int maxCount = -1);
+    quint64 lastSeq() const { return m_lastSeq.load(std::memory_order_acquire); }
+    int capacity() const { return m_capacity; }
+    // Forgets the history (not the lanes or routes); sequence numbers keep growing.
+    void clear();
+
+public Q_SLOTS:
+    // Publishes what writers have recorded since the last flush.
+    void flush();
+
+Q_SIGNALS:
+    // Emitted in the thread that flushed, after new events were published.
+    void eventsPublished(quint64 lastSeq);
+
+private:
+    void record(const TraceEvent &event);
+
+    const int m_capacity;
+    const quint64 m_serial; // tells this recorder's thread-local lane cache from another's
+    QElapsedTimer m_clock;
+
+    QMutex m_inboxMutex;
+    std::vector<TraceEvent> m_inbox;
+    std::atomic<bool> m_flushRequested { false };
+
+    QMutex m_historyMutex; // guards m_history, m_spare, m_firstSeq
+    std::vector<TraceEvent> m_history; // ring of m_capacity events
+    std::vector<TraceEvent> m_spare;
+    quint64 m_firstSeq = 1; // oldest seq still held
+    std::atomic<quint64> m_lastSeq { 0 };
+
+    mutable QMutex m_namesMutex; // guards lanes and routes
+    QHash<Qt::HANDLE, int> m_laneByThread;
+    QVector<ThreadLane> m_lanes;
+    QStringList m_routes;
+
+    std::atomic<quint64> m_nextRequestId { 1 };
+};

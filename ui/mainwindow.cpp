@@ -1,0 +1,120 @@
+#include "mainwindow.h"
+
+#include "requestpanel.h"
+#include "timelinelegend.h"
+#include "timelinemodel.h"
+#include "timelineview.h"
+#include "timelinezoom.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStyle>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+MainWindow::MainWindow(TraceRecorder &recorder, const QUrl &serverUrl, const QStringList &routes,
+    const QString &serverSummary, QWidget *parent)
+    : QMainWindow(parent)
+    , m_serverUrl(serverUrl)
+    , m_model(new TimelineModel(this))
+{
+    setWindowTitle(tr("Fanscope — %1").arg(serverUrl.toString()));
+    m_model->setRecorder(&recorder);
+
+    m_requestPanel = new RequestPanel(serverUrl, routes);
+    auto *splitter = new QSplitter(Qt::Horizontal);
+    splitter->addWidget(m_requestPanel);
+    splitter->addWidget(createTimelinePane());
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({ 360, 900 });
+    setCentralWidget(splitter);
+
+    createMenus();
+    auto *url = new QLabel(tr("Server: <a href=\"%1\">%1</a>").arg(serverUrl.toString()));
+    url->setTextInteractionFlags(Qt::TextBrowserInteraction);
+    url->setOpenExternalLinks(true);
+    url->setToolTip(tr("The embedded server: point curl, a browser or a load tool here"));
+    statusBar()->addWidget(url);
+    statusBar()->addPermanentWidget(new QLabel(serverSummary));
+    resize(1320, 780);
+}
+
+QWidget *MainWindow::createTimelinePane()
+{
+    m_view = new TimelineView;
+    m_view->setModel(m_model);
+    m_view->setToolTip(tr("Wheel: zoom around the cursor · drag: pan · Shift+wheel: scroll lanes"));
+
+    auto *follow = new QToolButton;
+    follow->setText(tr("Follow live"));
+    follow->setCheckable(true);
+    follow->setChecked(m_view->zoom()->followsLive());
+    follow->setToolTip(tr("Keep the timeline on the current time (F)"));
+    connect(follow, &QToolButton::toggled, m_view->zoom(), &TimelineZoom::setFollowLive);
+    connect(m_view->zoom(), &TimelineZoom::followLiveChanged, follow, &QToolButton::setChecked);
+
+    auto *fit = new QToolButton;
+    fit->setText(tr("Zoom to fit"));
+    fit->setToolTip(tr("Show everything recorded (0)"));
+    connect(fit, &QToolButton::clicked, m_view, &TimelineView::zoomToFit);
+
+    auto *clear = new QToolButton;
+    clear->setText(tr("Clear"));
+    clear->setToolTip(tr("Forget the spans drawn so far"));
+    connect(clear, &QToolButton::clicked, m_model, &TimelineModel::clear);
+
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("<b>Timeline</b> — one lane per thread")));
+    bar->addStretch(1);
+    bar->addWidget(follow);
+    bar->addWidget(fit);
+    bar->addWidget(clear);
+
+    auto *pane = new QWidget;
+    auto *layout = new QVBoxLayout(pane);
+    layout->addLayout(bar);
+    layout->addWidget(m_view, 1);
+    layout->addWidget(new TimelineLegend);
+    return pane;
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *follow = view->addAction(tr("&Follow live"));
+    follow->setCheckable(true);
+    follow->setChecked(m_view->zoom()->followsLive());
+    follow->setShortcut(Qt::Key_F);
+    connect(follow, &QAction::toggled, m_view->zoom(), &TimelineZoom::setFollowLive);
+    connect(m_view->zoom(), &TimelineZoom::followLiveChanged, follow, &QAction::setChecked);
+    view->addAction(tr("Zoom to &fit"), QKeySequence(Qt::Key_0), m_view, &TimelineView::zoomToFit);
+    view->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, m_view, &TimelineView::zoomIn);
+    view->addAction(tr("Zoom &out"), QKeySequence::ZoomOut, m_view, &TimelineView::zoomOut);
+    view->addSeparator();
+    view->addAction(tr("&Clear timeline"), QKeySequence(Qt::CTRL | Qt::Key_L), m_model, &TimelineModel::clear);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Fanscope"), this, &MainWindow::showAbout);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About Fanscope"),
+        tr("<h3>Fanscope %1</h3>"
+           "<p>Fan-out/fan-in patterns of synchronous request handlers, made visible.</p>"
+           "<p>Server: %2<br>Built with Qt %3, running on Qt %4.</p>")
+            .arg(QStringLiteral(FANSCOPE_VERSION), m_serverUrl.toString(), QStringLiteral(QT_VERSION_STR),
+                QString::fromLatin1(qVersion())));
+}

@@ -1,0 +1,33 @@
+#pragma once
+
+// Fanscope's window: the request panel on the left, the live timeline on the right.
+#include <QMainWindow>
+#include <QUrl>
+
+class RequestPanel;
+class TimelineModel;
+class TimelineView;
+class TraceRecorder;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    // routes: the fan-out routes to offer; serverSummary: shown in the status bar.
+    MainWindow(TraceRecorder &recorder, const QUrl &serverUrl, const QStringList &routes,
+        const QString &serverSummary, QWidget *parent = nullptr);
+
+    RequestPanel *requestPanel() const { return m_requestPanel; }
+    TimelineModel *timelineModel() const { return m_model; }
+    TimelineView *timelineView() const { return m_view; }
+
+private:
+    QWidget *createTimelinePane();
+    void createMenus();
+    void showAbout();
+
+    QUrl m_serverUrl;
+    TimelineModel *m_model;
+    TimelineView *m_view = nullptr;
+    RequestPanel *m_requestPanel = nullptr;
+};

@@ -1,0 +1,55 @@
+#pragma once
+
+// The window's client: a button per fan-out route and controls for the request's parameters.
+// A press sends a real HTTP request to the embedded server, as any client would, and shows the
+// answer and how long it took.
+#include "fanoutspec.h"
+
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QUrl>
+#include <QWidget>
+
+class QLabel;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+
+class RequestPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    RequestPanel(const QUrl &serverUrl, const QStringList &routes, QWidget *parent = nullptr);
+
+    // The parameters the controls describe now.
+    FanOutSpec spec() const;
+    void setSpec(const FanOutSpec &spec);
+    QUrl requestUrl(const QString &route) const;
+    QPushButton *button(const QString &route) const;
+    int inFlight() const { return m_inFlight; }
+
+public Q_SLOTS:
+    void send(const QString &route);
+
+Q_SIGNALS:
+    // An answer arrived (any status). clientMs is measured here, from send to the last byte.
+    void responseReceived(const QString &route, int httpStatus, const QJsonObject &body, double clientMs);
+    // The request failed below HTTP (connection refused, reset ...).
+    void requestFailed(const QString &route, const QString &error);
+
+private:
+    void showAnswer(const QString &route, int httpStatus, const QJsonObject &body, const QByteArray &raw, double clientMs);
+    void updateInFlight();
+    static QString describe(const QString &route);
+
+    QUrl m_serverUrl;
+    QNetworkAccessManager m_network;
+    QHash<QString, QPushButton *> m_buttons;
+    QSpinBox *m_tasks = nullptr;
+    QSpinBox *m_latency = nullptr;
+    QSpinBox *m_timeout = nullptr;
+    QLabel *m_inFlightLabel = nullptr;
+    QLabel *m_summary = nullptr;
+    QPlainTextEdit *m_response = nullptr;
+    int m_inFlight = 0;
+};

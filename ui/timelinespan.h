@@ -1,0 +1,27 @@
+#pragma once
+
+// One bar of the timeline: a request on its worker's lane or a task on its thread's lane.
+#include "taskkind.h"
+#include "taskstatus.h"
+
+#include <QtGlobal>
+
+struct TimelineSpan {
+    enum class Type : quint8 { Request, Task };
+
+    Type type = Type::Task;
+    TaskStatus status = TaskStatus::Running; // requests: Running, then Ok (answered)
+    TaskKind kind = TaskKind::Timer;
+    qint16 httpStatus = 0; // requests, once answered
+    int route = -1; // requests: TraceRecorder::routeName() id
+    int task = -1; // tasks: index in the request
+    int slot = 0; // tasks: sub-row of the lane, so that overlapping tasks do not hide each other
+    quint64 requestId = 0;
+    qint64 startNs = 0;
+    qint64 endNs = -1; // -1 while open
+    qint64 deadlineNs = -1; // requests: when the view gives up
+
+    bool isOpen() const { return endNs < 0; }
+    // The end to draw: open spans grow until now.
+    qint64 endOr(qint64 nowNs) const { return isOpen() ? std::max(startNs, nowNs) : endNs; }
+};

@@ -1,0 +1,24 @@
+#pragma once
+
+// How the timeline draws requests, tasks and deadlines. The view and the legend share it, so the
+// legend always matches. Finished states differ in colour and in pattern, for colour-blind eyes
+// and greyscale screenshots alike.
+#include "taskstatus.h"
+
+#include <QColor>
+
+class QPainter;
+class QRectF;
+
+class TimelineStyle
+{
+public:
+    static QColor requestColor(bool open);
+    static QColor taskColor(TaskStatus status);
+    static QColor deadlineColor();
+
+    static void paintRequest(QPainter &painter, const QRectF &rect, bool open);
+    static void paintTask(QPainter &painter, const QRectF &rect, TaskStatus status);
+    // A vertical line with a small flag on top, from top to bottom at x.
+    static void paintDeadline(QPainter &painter, qreal x, qreal top, qreal bottom);
+};
