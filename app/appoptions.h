@@ -6,4 +6,6 @@
 struct AppOptions {
     ServerOptions server;
     bool headless = false;
+    QString runPath; // --run: a fan-out route with an optional query
+    QString screenshotFile; // --screenshot
 };

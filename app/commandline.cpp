@@ -40,6 +40,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         { QStringLiteral("workers"), QStringLiteral("Request worker threads (default 5, like waitress threads = 5)."), QStringLiteral("N") },
         { QStringLiteral("loop-threads"), QStringLiteral("Long-lived event-loop threads of /async-worker* (default 1)."), QStringLiteral("N") },
         { QStringLiteral("max-queue"), QStringLiteral("Requests that may wait for a worker; beyond, 503 (default 100)."), QStringLiteral("N") },
+        { QStringLiteral("run"), QStringLiteral("Window: send one request to PATH at start (e.g. '/async-worker?tasks=10')."), QStringLiteral("PATH") },
+        { QStringLiteral("screenshot"), QStringLiteral("Window: once the --run request is answered, save the window as PNG to FILE and exit."), QStringLiteral("FILE") },
     });
 
     auto fail = [&result](const QString &message) {
@@ -84,5 +86,11 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             return fail(QStringLiteral("--bind: '%1' is not an IP address").arg(text));
         options.server.address = address;
     }
+    options.runPath = parser.value(QStringLiteral("run"));
+    options.screenshotFile = parser.value(QStringLiteral("screenshot"));
+    if (!options.screenshotFile.isEmpty() && options.runPath.isEmpty())
+        return fail(QStringLiteral("--screenshot needs --run PATH"));
+    if (!options.runPath.isEmpty() && options.headless)
+        return fail(QStringLiteral("--run and --screenshot need the window; drop --headless"));
     return result;
 }

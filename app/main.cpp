@@ -2,12 +2,14 @@
 #include "commandline.h"
 #include "fanoutstrategy.h"
 #include "mainwindow.h"
+#include "scriptedrun.h"
 #include "serverhost.h"
 #include "signalwatcher.h"
 #include "tracerecorder.h"
 
 #include <QApplication>
 #include <QIcon>
+#include <QUrlQuery>
 
 #include <cstdio>
 #include <memory>
@@ -51,6 +53,10 @@ int main(int argc, char *argv[])
     }
     AppOptions options = commandLine.options;
     if (!options.headless && !hasDisplay()) {
+        if (!options.runPath.isEmpty()) {
+            print(stderr, QStringLiteral("fanscope: --run needs a display (DISPLAY and WAYLAND_DISPLAY are unset); try xvfb-run\n"));
+            return 2;
+        }
         print(stderr, QStringLiteral("fanscope: no display (DISPLAY and WAYLAND_DISPLAY are unset): starting headless\n"));
         options.headless = true;
     }
@@ -88,6 +94,21 @@ int main(int argc, char *argv[])
             + QObject::tr("%n loop thread(s)", nullptr, options.server.loopThreads);
         window = std::make_unique<MainWindow>(recorder, server.url(), routes, summary);
         window->show();
+        if (!options.runPath.isEmpty()) {
+            const QUrl run(options.runPath);
+            if (!routes.contains(run.path())) {
+                print(stderr, QStringLiteral("fanscope: --run: '%1' is not a fan-out route (%2)\n").arg(run.path(), routes.join(QStringLiteral(", "))));
+                return 2;
+            }
+            const auto spec = FanOutSpec::fromQuery(QUrlQuery(run));
+            if (const auto *bad = std::get_if<SpecError>(&spec)) {
+                print(stderr, QStringLiteral("fanscope: --run: %1\n").arg(bad->message));
+                return 2;
+            }
+            auto *scripted = new ScriptedRun(window.get(), run.path(), std::get<FanOutSpec>(spec), options.screenshotFile);
+            QObject::connect(scripted, &ScriptedRun::finished, app.get(), [](int code) { QCoreApplication::exit(code); });
+            scripted->start();
+        }
     }
 
     const int code = app->exec();

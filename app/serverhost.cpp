@@ -8,6 +8,8 @@
 #include "sequentialstrategy.h"
 #include "tracerecorder.h"
 
+#include <QSemaphore>
+
 ServerHost::ServerHost(TraceRecorder &recorder, const ServerOptions &options)
     : m_recorder(recorder)
     , m_options(options)
@@ -40,9 +42,31 @@ std::vector<FanOutStrategy *> ServerHost::strategies() const
     return list;
 }
 
+void ServerHost::startWorkers()
+{
+    // QThreadPool starts threads on demand. Start them all now, each registering its lane, so
+    // that the timeline shows every worker from the start, numbered in a stable order. Each one
+    // waits until all have started, or the pool would hand the next job to a finished one.
+    const int count = m_workers.maxThreadCount();
+    // Shared, not on this stack: a worker may still be inside acquire() when we return.
+    auto started = std::make_shared<QSemaphore>();
+    auto go = std::make_shared<QSemaphore>();
+    for (int i = 0; i < count; ++i) {
+        m_workers.start([this, started, go] {
+            m_recorder.registerCurrentThread(ThreadKind::Worker);
+            started->release();
+            go->acquire();
+        });
+    }
+    started->acquire(count);
+    go->release(count);
+    // No waitForDone(): it would also end the threads we just started.
+}
+
 bool ServerHost::start(QString *error)
 {
     Q_ASSERT(!m_frontend);
+    startWorkers();
     m_frontend = new HttpFrontend(m_recorder, m_workers, m_options.maxQueue, strategies());
     m_frontend->moveToThread(&m_serverThread);
     // The documented way to end an object with its thread: deleted there when the loop ends.

@@ -35,6 +35,8 @@ public:
     std::vector<FanOutStrategy *> strategies() const;
 
 private:
+    void startWorkers();
+
     TraceRecorder &m_recorder;
     const ServerOptions m_options;
     QThreadPool m_workers;

@@ -1,5 +1,7 @@
 #include "fanoutspec.h"
 
+#include <QLocale>
+
 #include <cmath>
 
 namespace {
@@ -53,8 +55,12 @@ public:
             return *e;
         const QString &text = m_values.constFirst();
         bool ok = false;
+        // toDouble() would skip spaces and take a "+": refuse them, as the integers do.
+        const bool plain = std::all_of(text.begin(), text.end(), [](QChar c) {
+            return c.isDigit() || c == QLatin1Char('.') || c == QLatin1Char('-') || c == QLatin1Char('e') || c == QLatin1Char('E');
+        });
         const double value = text.toDouble(&ok);
-        if (!ok || !std::isfinite(value))
+        if (!plain || !ok || !std::isfinite(value))
             return error(QStringLiteral("must be a number from %1 to %2").arg(min).arg(max));
         if (value < min || value > max)
             return error(QStringLiteral("must be from %1 to %2, got %3").arg(min).arg(max).arg(text));
@@ -148,7 +154,7 @@ QUrlQuery FanOutSpec::toQuery() const
     if (jitterMs > 0)
         query.addQueryItem(QStringLiteral("jitter_ms"), QString::number(jitterMs));
     if (failRate > 0)
-        query.addQueryItem(QStringLiteral("fail_rate"), QString::number(failRate));
+        query.addQueryItem(QStringLiteral("fail_rate"), QString::number(failRate, 'g', QLocale::FloatingPointShortest));
     query.addQueryItem(QStringLiteral("timeout_ms"), QString::number(timeoutMs));
     if (kind != TaskKind::Timer)
         query.addQueryItem(QStringLiteral("kind"), taskKindName(kind));

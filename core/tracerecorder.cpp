@@ -7,13 +7,28 @@ namespace {
 
 std::atomic<quint64> s_nextSerial { 1 };
 
-// The lane of the current thread in the recorder it was last looked up in: saves the hash lookup
-// on the hot path, since a thread records into one recorder almost always.
-struct LaneCache {
+// The current thread's lane in each recorder it has recorded into. Thread-local rather than keyed
+// by thread id, because ids are reused: a new thread must not inherit a finished one's lane.
+// The last one used is looked at first, since a thread records into one recorder almost always.
+struct LaneEntry {
     quint64 recorderSerial = 0;
     int lane = -1;
 };
-thread_local LaneCache t_laneCache;
+thread_local LaneEntry t_lastLane;
+thread_local std::vector<LaneEntry> t_lanes;
+
+int cachedLane(quint64 serial)
+{
+    if (t_lastLane.recorderSerial == serial)
+        return t_lastLane.lane;
+    for (const LaneEntry &entry : t_lanes) {
+        if (entry.recorderSerial == serial) {
+            t_lastLane = entry;
+            return entry.lane;
+        }
+    }
+    return -1;
+}
 
 } // namespace
 
@@ -31,34 +46,32 @@ TraceRecorder::~TraceRecorder() = default;
 
 int TraceRecorder::registerCurrentThread(ThreadKind kind)
 {
-    if (t_laneCache.recorderSerial == m_serial)
-        return t_laneCache.lane;
+    if (const int cached = cachedLane(m_serial); cached >= 0)
+        return cached;
 
-    QMutexLocker locker(&m_namesMutex);
-    const Qt::HANDLE thread = QThread::currentThreadId();
-    int id = m_laneByThread.value(thread, -1);
-    if (id < 0) {
-        ThreadLane lane;
-        lane.id = id = int(m_lanes.size());
+    ThreadLane lane;
+    {
+        QMutexLocker locker(&m_namesMutex);
+        lane.id = int(m_lanes.size());
         lane.kind = kind;
         lane.ordinal = 1
             + int(std::count_if(m_lanes.cbegin(), m_lanes.cend(),
                 [kind](const ThreadLane &l) { return l.kind == kind; }));
         lane.name = threadKindName(kind) + QLatin1Char('-') + QString::number(lane.ordinal);
         m_lanes.append(lane);
-        m_laneByThread.insert(thread, id);
-        // Name the QThread too (debuggers, Qt's own warnings) unless someone already did.
-        if (QThread *current = QThread::currentThread(); current->objectName().isEmpty())
-            current->setObjectName(lane.name);
     }
-    t_laneCache = { m_serial, id };
-    return id;
+    // Name the QThread too (debuggers, Qt's own warnings) unless someone already did.
+    if (QThread *current = QThread::currentThread(); current->objectName().isEmpty())
+        current->setObjectName(lane.name);
+    t_lastLane = { m_serial, lane.id };
+    t_lanes.push_back(t_lastLane);
+    return lane.id;
 }
 
 int TraceRecorder::currentLane()
 {
-    if (t_laneCache.recorderSerial == m_serial)
-        return t_laneCache.lane;
+    if (const int cached = cachedLane(m_serial); cached >= 0)
+        return cached;
     return registerCurrentThread(ThreadKind::Other);
 }
 

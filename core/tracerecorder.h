@@ -11,7 +11,6 @@
 #include "traceevent.h"
 
 #include <QElapsedTimer>
-#include <QHash>
 #include <QMutex>
 #include <QObject>
 #include <QVector>
@@ -83,7 +82,6 @@ private:
     std::atomic<quint64> m_lastSeq { 0 };
 
     mutable QMutex m_namesMutex; // guards lanes and routes
-    QHash<Qt::HANDLE, int> m_laneByThread;
     QVector<ThreadLane> m_lanes;
     QStringList m_routes;
 

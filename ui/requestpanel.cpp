@@ -87,7 +87,7 @@ RequestPanel::RequestPanel(const QUrl &serverUrl, const QStringList &routes, QWi
 
 FanOutSpec RequestPanel::spec() const
 {
-    FanOutSpec spec;
+    FanOutSpec spec = m_spec; // what the controls do not show (a seed) passes through
     spec.tasks = m_tasks->value();
     spec.latencyMs = m_latency->value();
     spec.timeoutMs = m_timeout->value();
@@ -96,6 +96,7 @@ FanOutSpec RequestPanel::spec() const
 
 void RequestPanel::setSpec(const FanOutSpec &spec)
 {
+    m_spec = spec;
     m_tasks->setValue(spec.tasks);
     m_latency->setValue(spec.latencyMs);
     m_timeout->setValue(spec.timeoutMs);
@@ -154,7 +155,7 @@ void RequestPanel::showAnswer(const QString &route, int httpStatus, const QJsonO
             failed += status == QLatin1String("failed");
             timedOut += status == QLatin1String("timed_out");
         }
-        summary = tr("<b>%1 %2</b> → 200 in <b>%3 ms</b> (server %4 ms): %5 ok, %6 failed, %7 timed out")
+        summary = tr("<b>%1 %2</b> → 200 in <b>%3 ms</b><br>server %4 ms · %5 ok, %6 failed, %7 timed out")
                       .arg(route, QStringLiteral("#") + QString::number(body.value(QStringLiteral("request_id")).toInteger()))
                       .arg(clientMs, 0, 'f', 1)
                       .arg(body.value(QStringLiteral("elapsed_ms")).toDouble(), 0, 'f', 1)

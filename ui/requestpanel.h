@@ -43,6 +43,7 @@ private:
     static QString describe(const QString &route);
 
     QUrl m_serverUrl;
+    FanOutSpec m_spec;
     QNetworkAccessManager m_network;
     QHash<QString, QPushButton *> m_buttons;
     QSpinBox *m_tasks = nullptr;

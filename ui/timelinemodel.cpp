@@ -48,6 +48,12 @@ void TimelineModel::pull()
     m_pullQueued = false;
     if (!m_recorder)
         return;
+    // Threads get lanes when they start, before they record anything: show them already.
+    const QVector<ThreadLane> lanes = m_recorder->lanes();
+    if (lanes.size() > m_lanes.size()) {
+        for (const ThreadLane &lane : lanes)
+            addLane(lane);
+    }
     applyEvents(m_recorder->eventsSince(m_lastSeq, PullBatch));
     if (m_recorder->lastSeq() > m_lastSeq && !m_pullQueued) {
         m_pullQueued = true; // more to come: let the GUI breathe between batches

@@ -1,0 +1,234 @@
+// CommandLine::parse against PRODUCT.md's "Command line" table.
+#include "commandline.h"
+
+#include <QtTest>
+
+namespace {
+
+QStringList args(const QStringList &rest)
+{
+    return QStringList { QStringLiteral("fanscope") } + rest;
+}
+
+QString describe(const CommandLine &result)
+{
+    return QStringLiteral("exitCode %1, output: %2")
+        .arg(result.exitCode ? QString::number(*result.exitCode) : QStringLiteral("none"),
+            result.output);
+}
+
+} // namespace
+
+class TestCommandLine : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void defaults();
+    void validOptions_data();
+    void validOptions();
+    void help_data();
+    void help();
+    void version();
+    void badUsage_data();
+    void badUsage();
+};
+
+void TestCommandLine::defaults()
+{
+    const CommandLine result = CommandLine::parse(args({}));
+    QVERIFY2(!result.exitCode, qPrintable(describe(result)));
+    const AppOptions &options = result.options;
+    QCOMPARE(options.headless, false);
+    QCOMPARE(options.server.port, quint16(6543));
+    QCOMPARE(options.server.address, QHostAddress(QStringLiteral("127.0.0.1")));
+    QCOMPARE(options.server.workers, 5);
+    QCOMPARE(options.server.loopThreads, 1);
+    QCOMPARE(options.server.maxQueue, 100);
+}
+
+void TestCommandLine::validOptions_data()
+{
+    QTest::addColumn<QStringList>("arguments"); // after argv[0]
+    QTest::addColumn<bool>("headless");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QString>("address");
+    QTest::addColumn<int>("workers");
+    QTest::addColumn<int>("loopThreads");
+    QTest::addColumn<int>("maxQueue");
+
+    const QString local = QStringLiteral("127.0.0.1");
+    QTest::addRow("--headless") << QStringList { QStringLiteral("--headless") } << true << 6543
+                                << local << 5 << 1 << 100;
+    QTest::addRow("--port 0 (a free one)")
+        << QStringList { QStringLiteral("--port"), QStringLiteral("0") } << false << 0 << local << 5
+        << 1 << 100;
+    QTest::addRow("--port 1") << QStringList { QStringLiteral("--port"), QStringLiteral("1") }
+                              << false << 1 << local << 5 << 1 << 100;
+    QTest::addRow("--port 65535") << QStringList { QStringLiteral("--port"),
+        QStringLiteral("65535") } << false
+                                  << 65535 << local << 5 << 1 << 100;
+    QTest::addRow("--port=8080") << QStringList { QStringLiteral("--port=8080") } << false << 8080
+                                 << local << 5 << 1 << 100;
+    QTest::addRow("--bind 0.0.0.0")
+        << QStringList { QStringLiteral("--bind"), QStringLiteral("0.0.0.0") } << false << 6543
+        << QStringLiteral("0.0.0.0") << 5 << 1 << 100;
+    QTest::addRow("--bind 192.168.1.20")
+        << QStringList { QStringLiteral("--bind"), QStringLiteral("192.168.1.20") } << false << 6543
+        << QStringLiteral("192.168.1.20") << 5 << 1 << 100;
+    QTest::addRow("--bind localhost")
+        << QStringList { QStringLiteral("--bind"), QStringLiteral("localhost") } << false << 6543
+        << local << 5 << 1 << 100;
+    QTest::addRow("--bind ::1") << QStringList { QStringLiteral("--bind"), QStringLiteral("::1") }
+                                << false << 6543 << QStringLiteral("::1") << 5 << 1 << 100;
+    QTest::addRow("--bind=::1") << QStringList { QStringLiteral("--bind=::1") } << false << 6543
+                                << QStringLiteral("::1") << 5 << 1 << 100;
+    QTest::addRow("--bind ::") << QStringList { QStringLiteral("--bind"), QStringLiteral("::") }
+                               << false << 6543 << QStringLiteral("::") << 5 << 1 << 100;
+    QTest::addRow("--workers 1") << QStringList { QStringLiteral("--workers"), QStringLiteral("1") }
+                                 << false << 6543 << local << 1 << 1 << 100;
+    QTest::addRow("--workers 64") << QStringList { QStringLiteral("--workers"),
+        QStringLiteral("64") } << false
+                                  << 6543 << local << 64 << 1 << 100;
+    QTest::addRow("--loop-threads 1")
+        << QStringList { QStringLiteral("--loop-threads"), QStringLiteral("1") } << false << 6543
+        << local << 5 << 1 << 100;
+    QTest::addRow("--loop-threads 4")
+        << QStringList { QStringLiteral("--loop-threads"), QStringLiteral("4") } << false << 6543
+        << local << 5 << 4 << 100;
+    QTest::addRow("--max-queue 0")
+        << QStringList { QStringLiteral("--max-queue"), QStringLiteral("0") } << false << 6543
+        << local << 5 << 1 << 0;
+    QTest::addRow("--max-queue 5000")
+        << QStringList { QStringLiteral("--max-queue"), QStringLiteral("5000") } << false << 6543
+        << local << 5 << 1 << 5000;
+    QTest::addRow("everything") << QStringList { QStringLiteral("--headless"),
+        QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--bind"),
+        QStringLiteral("::1"), QStringLiteral("--workers"), QStringLiteral("8"),
+        QStringLiteral("--loop-threads"), QStringLiteral("2"), QStringLiteral("--max-queue"),
+        QStringLiteral("10") } << true
+                                << 0 << QStringLiteral("::1") << 8 << 2 << 10;
+    QTest::addRow("everything, other order") << QStringList { QStringLiteral("--max-queue=10"),
+        QStringLiteral("--loop-threads=2"), QStringLiteral("--workers=8"),
+        QStringLiteral("--bind=::1"), QStringLiteral("--port=0"), QStringLiteral("--headless") }
+                                             << true << 0 << QStringLiteral("::1") << 8 << 2 << 10;
+}
+
+void TestCommandLine::validOptions()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(bool, headless);
+    QFETCH(int, port);
+    QFETCH(QString, address);
+    QFETCH(int, workers);
+    QFETCH(int, loopThreads);
+    QFETCH(int, maxQueue);
+
+    const CommandLine result = CommandLine::parse(args(arguments));
+    QVERIFY2(!result.exitCode, qPrintable(describe(result)));
+    const AppOptions &options = result.options;
+    QCOMPARE(options.headless, headless);
+    QCOMPARE(int(options.server.port), port);
+    QCOMPARE(options.server.address, QHostAddress(address));
+    QVERIFY(!options.server.address.isNull());
+    QCOMPARE(options.server.workers, workers);
+    QCOMPARE(options.server.loopThreads, loopThreads);
+    QCOMPARE(options.server.maxQueue, maxQueue);
+}
+
+void TestCommandLine::help_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addRow("--help") << QStringList { QStringLiteral("--help") };
+    QTest::addRow("-h") << QStringList { QStringLiteral("-h") };
+    QTest::addRow("--help with other options")
+        << QStringList { QStringLiteral("--port"), QStringLiteral("80"), QStringLiteral("--help") };
+}
+
+void TestCommandLine::help()
+{
+    QFETCH(QStringList, arguments);
+    const CommandLine result = CommandLine::parse(args(arguments));
+    QVERIFY2(result.exitCode.has_value(), qPrintable(describe(result)));
+    QCOMPARE(*result.exitCode, 0);
+    QVERIFY2(result.output.contains(QLatin1String("Usage: fanscope")), qPrintable(result.output));
+    // Every option of the contract's table that the parser knows is described.
+    for (const char *option : { "--headless", "--port", "--bind", "--workers", "--loop-threads",
+             "--max-queue", "--help", "--version" })
+        QVERIFY2(result.output.contains(QLatin1String(option)), option);
+}
+
+void TestCommandLine::version()
+{
+    const CommandLine result = CommandLine::parse(args({ QStringLiteral("--version") }));
+    QVERIFY2(result.exitCode.has_value(), qPrintable(describe(result)));
+    QCOMPARE(*result.exitCode, 0);
+    QVERIFY2(result.output.contains(QStringLiteral(FANSCOPE_VERSION)), qPrintable(result.output));
+    QVERIFY2(result.output.contains(QLatin1String("fanscope")), qPrintable(result.output));
+    QVERIFY(!result.output.contains(QLatin1String("Usage:")));
+}
+
+void TestCommandLine::badUsage_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("mentions");
+
+    const auto row = [](const char *tag, const QStringList &arguments, const char *mentions) {
+        QTest::addRow("%s", tag) << arguments << QString::fromLatin1(mentions);
+    };
+    const QString port = QStringLiteral("--port");
+    row("port 70000", { port, QStringLiteral("70000") }, "port");
+    row("port 65536", { port, QStringLiteral("65536") }, "port");
+    row("port -1", { port, QStringLiteral("-1") }, "port");
+    row("port abc", { port, QStringLiteral("abc") }, "port");
+    row("port empty", { port, QString() }, "port");
+    row("port 1.5", { port, QStringLiteral("1.5") }, "port");
+    row("port 4294967297", { port, QStringLiteral("4294967297") }, "port"); // 2^32 + 1
+    row("port without value", { port }, "port");
+    row("workers 0", { QStringLiteral("--workers"), QStringLiteral("0") }, "workers");
+    row("workers -3", { QStringLiteral("--workers"), QStringLiteral("-3") }, "workers");
+    row("workers abc", { QStringLiteral("--workers"), QStringLiteral("abc") }, "workers");
+    row("workers without value", { QStringLiteral("--workers") }, "workers");
+    row("loop-threads -1", { QStringLiteral("--loop-threads"), QStringLiteral("-1") },
+        "loop-threads");
+    row("loop-threads 0", { QStringLiteral("--loop-threads"), QStringLiteral("0") },
+        "loop-threads");
+    row("loop-threads two", { QStringLiteral("--loop-threads"), QStringLiteral("two") },
+        "loop-threads");
+    row("max-queue -1", { QStringLiteral("--max-queue"), QStringLiteral("-1") }, "max-queue");
+    row("max-queue lots", { QStringLiteral("--max-queue"), QStringLiteral("lots") }, "max-queue");
+    row("bind not-an-ip", { QStringLiteral("--bind"), QStringLiteral("not-an-ip") }, "bind");
+    row("bind 999.1.1.1", { QStringLiteral("--bind"), QStringLiteral("999.1.1.1") }, "bind");
+    row("bind with port", { QStringLiteral("--bind"), QStringLiteral("127.0.0.1:80") }, "bind");
+    row("bind empty", { QStringLiteral("--bind"), QString() }, "bind");
+    row("bind without value", { QStringLiteral("--bind") }, "bind");
+    row("headless with a value", { QStringLiteral("--headless=yes") }, "headless");
+    row("unknown long option", { QStringLiteral("--frobnicate") }, "frobnicate");
+    row("unknown short option", { QStringLiteral("-x") }, "x");
+    row("unknown option among good ones",
+        { QStringLiteral("--headless"), QStringLiteral("--colour") }, "colour");
+    row("stray positional argument", { QStringLiteral("extra") }, "extra");
+    row("stray argument after options",
+        { port, QStringLiteral("80"), QStringLiteral("/async-worker") }, "/async-worker");
+    row("bad value after a good option",
+        { QStringLiteral("--headless"), QStringLiteral("--workers"), QStringLiteral("none") },
+        "workers");
+}
+
+void TestCommandLine::badUsage()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, mentions);
+
+    const CommandLine result = CommandLine::parse(args(arguments));
+    QVERIFY2(result.exitCode.has_value(), qPrintable(describe(result)));
+    QCOMPARE(*result.exitCode, 2);
+    QVERIFY2(result.output.contains(mentions), qPrintable(result.output));
+    QVERIFY2(!result.output.contains(QLatin1String("Usage:")),
+        qPrintable(result.output)); // an error, not help
+}
+
+// Without an application object, as fanscope's main() parses before it creates one (so that
+// --help works without a display).
+QTEST_APPLESS_MAIN(TestCommandLine)
+#include "tst_commandline.moc"

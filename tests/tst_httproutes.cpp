@@ -1,0 +1,371 @@
+// The embedded server end to end, on an ephemeral port, through QNetworkAccessManager as any
+// client: statuses, the response's JSON shape, seeds, deadlines, bad parameters, the worker
+// pool's bound and queue, and clients that hang up.
+#include "fanoutplan.h"
+#include "serverhost.h"
+#include "tracerecorder.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QtTest>
+
+#include <memory>
+
+namespace {
+
+struct Answer {
+    int status = 0;
+    QByteArray body;
+    QJsonObject json;
+    QByteArray contentType;
+    QNetworkReply *reply = nullptr;
+};
+
+const QStringList FanOutRoutes = {
+    QStringLiteral("/sequential"),
+    QStringLiteral("/async-scoped"),
+    QStringLiteral("/async-worker"),
+    QStringLiteral("/async-worker-simple"),
+};
+
+} // namespace
+
+class TestHttpRoutes : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void routeGet_data();
+    void routeGet();
+    void fanOutResponseShape_data();
+    void fanOutResponseShape();
+    void badParameters_data();
+    void badParameters();
+    void otherMethodsAre405();
+    void sameSeedSameAnswerOnEveryRoute();
+    void deadlineAnswersOnTime_data();
+    void deadlineAnswersOnTime();
+    void workerPoolBoundsConcurrency();
+    void fullQueueAnswers503();
+    void clientHangingUpLeavesServerHealthy();
+    void portInUseIsAnError();
+
+private:
+    QNetworkReply *send(const QString &pathAndQuery, const QByteArray &verb = "GET", const QUrl &base = {});
+    Answer get(const QString &pathAndQuery, const QByteArray &verb = "GET");
+    static Answer read(QNetworkReply *reply);
+
+    std::unique_ptr<TraceRecorder> m_recorder;
+    std::unique_ptr<ServerHost> m_server;
+    QNetworkAccessManager m_network;
+    QUrl m_base;
+};
+
+void TestHttpRoutes::initTestCase()
+{
+    m_recorder = std::make_unique<TraceRecorder>();
+    ServerOptions options;
+    options.port = 0;
+    m_server = std::make_unique<ServerHost>(*m_recorder, options);
+    QString error;
+    QVERIFY2(m_server->start(&error), qPrintable(error));
+    m_base = m_server->url();
+    QVERIFY(m_base.port() > 0);
+}
+
+void TestHttpRoutes::cleanupTestCase()
+{
+    m_server.reset();
+}
+
+QNetworkReply *TestHttpRoutes::send(const QString &pathAndQuery, const QByteArray &verb, const QUrl &base)
+{
+    const QUrl url = (base.isEmpty() ? m_base : base).resolved(QUrl(pathAndQuery));
+    return m_network.sendCustomRequest(QNetworkRequest(url), verb);
+}
+
+Answer TestHttpRoutes::read(QNetworkReply *reply)
+{
+    Answer answer;
+    answer.reply = reply;
+    answer.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    answer.body = reply->readAll();
+    answer.json = QJsonDocument::fromJson(answer.body).object();
+    answer.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+    reply->deleteLater();
+    return answer;
+}
+
+Answer TestHttpRoutes::get(const QString &pathAndQuery, const QByteArray &verb)
+{
+    QNetworkReply *reply = send(pathAndQuery, verb);
+    if (!reply->isFinished())
+        QSignalSpy(reply, &QNetworkReply::finished).wait(10000);
+    return read(reply);
+}
+
+void TestHttpRoutes::routeGet_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("contentType");
+    QTest::addColumn<QByteArray>("bodyStart");
+    QTest::addRow("healthz") << QStringLiteral("/healthz") << 200 << QByteArray("text/plain") << QByteArray("ok");
+    QTest::addRow("unknown path") << QStringLiteral("/nope") << 404 << QByteArray("application/json") << QByteArray("{\"error\":");
+    QTest::addRow("fan-out") << QStringLiteral("/async-worker?tasks=1&latency_ms=0") << 200 << QByteArray("application/json") << QByteArray("{");
+    QTest::addRow("unknown parameter ignored") << QStringLiteral("/async-worker?tasks=1&latency_ms=0&_=123") << 200 << QByteArray("application/json") << QByteArray("{");
+}
+
+void TestHttpRoutes::routeGet()
+{
+    QFETCH(QString, path);
+    QFETCH(int, status);
+    QFETCH(QByteArray, contentType);
+    QFETCH(QByteArray, bodyStart);
+    const Answer answer = get(path);
+    QCOMPARE(answer.status, status);
+    QVERIFY2(answer.contentType.startsWith(contentType), answer.contentType.constData());
+    QVERIFY2(answer.body.startsWith(bodyStart), answer.body.constData());
+}
+
+void TestHttpRoutes::fanOutResponseShape_data()
+{
+    QTest::addColumn<QString>("route");
+    for (const QString &route : FanOutRoutes)
+        QTest::addRow("%s", qPrintable(route)) << route;
+}
+
+void TestHttpRoutes::fanOutResponseShape()
+{
+    QFETCH(QString, route);
+    const Answer answer = get(route + QStringLiteral("?tasks=3&latency_ms=20&seed=5"));
+    QCOMPARE(answer.status, 200);
+    const QJsonObject &json = answer.json;
+    QCOMPARE(json.value(QStringLiteral("strategy")).toString(), route.mid(1));
+    QCOMPARE(json.value(QStringLiteral("timeout_ms")).toInt(), 3000);
+    QVERIFY(json.value(QStringLiteral("elapsed_ms")).toDouble() >= 20);
+    QCOMPARE(json.value(QStringLiteral("seed")).toString(), QStringLiteral("5"));
+    QVERIFY(json.value(QStringLiteral("request_id")).toInteger() > 0);
+
+    // The original demo's shape: one {"account-N": balance} object per successful task.
+    const QJsonArray data = json.value(QStringLiteral("data")).toArray();
+    QCOMPARE(data.size(), 3);
+    for (int i = 0; i < data.size(); ++i) {
+        const QJsonObject entry = data.at(i).toObject();
+        QCOMPARE(entry.keys(), QStringList { QStringLiteral("account-%1").arg(i) });
+        const double balance = entry.constBegin()->toDouble();
+        QVERIFY(balance >= 1.0 && balance <= 20.0);
+    }
+    const QJsonArray tasks = json.value(QStringLiteral("tasks")).toArray();
+    QCOMPARE(tasks.size(), 3);
+    for (int i = 0; i < tasks.size(); ++i) {
+        const QJsonObject task = tasks.at(i).toObject();
+        QCOMPARE(task.value(QStringLiteral("account")).toString(), QStringLiteral("account-%1").arg(i));
+        QCOMPARE(task.value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        const double start = task.value(QStringLiteral("start_ms")).toDouble(-1);
+        const double end = task.value(QStringLiteral("end_ms")).toDouble(-1);
+        QVERIFY(start >= 0);
+        QVERIFY(end >= start + 20);
+        QVERIFY(!task.value(QStringLiteral("thread")).toString().isEmpty());
+    }
+}
+
+void TestHttpRoutes::badParameters_data()
+{
+    QTest::addColumn<QString>("query");
+    QTest::addColumn<QString>("param");
+    QTest::addRow("tasks too many") << QStringLiteral("tasks=10001") << QStringLiteral("tasks");
+    QTest::addRow("tasks negative") << QStringLiteral("tasks=-1") << QStringLiteral("tasks");
+    QTest::addRow("tasks text") << QStringLiteral("tasks=ten") << QStringLiteral("tasks");
+    QTest::addRow("tasks empty") << QStringLiteral("tasks=") << QStringLiteral("tasks");
+    QTest::addRow("tasks repeated") << QStringLiteral("tasks=1&tasks=2") << QStringLiteral("tasks");
+    QTest::addRow("tasks overflow") << QStringLiteral("tasks=99999999999999999999") << QStringLiteral("tasks");
+    QTest::addRow("latency too long") << QStringLiteral("latency_ms=60001") << QStringLiteral("latency_ms");
+    QTest::addRow("latency control char") << QStringLiteral("latency_ms=1%0A") << QStringLiteral("latency_ms");
+    QTest::addRow("jitter negative") << QStringLiteral("jitter_ms=-5") << QStringLiteral("jitter_ms");
+    QTest::addRow("fail rate above 1") << QStringLiteral("fail_rate=1.5") << QStringLiteral("fail_rate");
+    QTest::addRow("fail rate nan") << QStringLiteral("fail_rate=nan") << QStringLiteral("fail_rate");
+    QTest::addRow("timeout zero") << QStringLiteral("timeout_ms=0") << QStringLiteral("timeout_ms");
+    QTest::addRow("kind unknown") << QStringLiteral("kind=sleep") << QStringLiteral("kind");
+    QTest::addRow("seed negative") << QStringLiteral("seed=-3") << QStringLiteral("seed");
+}
+
+void TestHttpRoutes::badParameters()
+{
+    QFETCH(QString, query);
+    QFETCH(QString, param);
+    for (const QString &route : FanOutRoutes) {
+        const Answer answer = get(route + QLatin1Char('?') + query);
+        QCOMPARE(answer.status, 400);
+        QCOMPARE(answer.json.value(QStringLiteral("param")).toString(), param);
+        QVERIFY(!answer.json.value(QStringLiteral("error")).toString().isEmpty());
+    }
+    QCOMPARE(get(QStringLiteral("/healthz")).status, 200);
+}
+
+void TestHttpRoutes::otherMethodsAre405()
+{
+    for (const QByteArray &verb : { QByteArray("POST"), QByteArray("DELETE"), QByteArray("PUT") }) {
+        const Answer answer = get(QStringLiteral("/async-worker"), verb);
+        QCOMPARE(answer.status, 405);
+        QCOMPARE(answer.reply->rawHeader("Allow"), QByteArray("GET"));
+    }
+}
+
+void TestHttpRoutes::sameSeedSameAnswerOnEveryRoute()
+{
+    // A seed whose draws fail some tasks and not others, so that the answer says something.
+    FanOutSpec spec;
+    spec.tasks = 8;
+    spec.latencyMs = 5;
+    spec.failRate = 0.5;
+    spec.seed = 0;
+    FanOutPlan plan(spec);
+    auto failures = [](const FanOutPlan &p) {
+        return std::count_if(p.tasks().cbegin(), p.tasks().cend(), [](const TaskPlan &t) { return t.fails; });
+    };
+    while (failures(plan) == 0 || failures(plan) == spec.tasks) {
+        spec.seed = *spec.seed + 1;
+        plan = FanOutPlan(spec);
+    }
+    QJsonArray expected;
+    for (const TaskPlan &task : plan.tasks()) {
+        if (!task.fails)
+            expected.append(QJsonObject { { task.account, task.balance } });
+    }
+
+    const QString query = QLatin1Char('?') + spec.toQuery().toString(QUrl::FullyEncoded);
+    for (const QString &route : FanOutRoutes) {
+        const Answer answer = get(route + query);
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.json.value(QStringLiteral("data")).toArray(), expected);
+    }
+    spec.seed = *spec.seed + 1000;
+    const Answer other = get(QStringLiteral("/async-worker?") + spec.toQuery().toString(QUrl::FullyEncoded));
+    QVERIFY(other.json.value(QStringLiteral("data")).toArray() != expected);
+}
+
+void TestHttpRoutes::deadlineAnswersOnTime_data()
+{
+    fanOutResponseShape_data();
+}
+
+void TestHttpRoutes::deadlineAnswersOnTime()
+{
+    QFETCH(QString, route);
+    QElapsedTimer clock;
+    clock.start();
+    const Answer answer = get(route + QStringLiteral("?tasks=5&latency_ms=5000&timeout_ms=200"));
+    const qint64 tookMs = clock.elapsed();
+    QCOMPARE(answer.status, 200);
+    QVERIFY2(tookMs >= 200 && tookMs < 1500, qPrintable(QString::number(tookMs)));
+    QVERIFY(answer.json.value(QStringLiteral("data")).toArray().isEmpty());
+    for (const QJsonValue &task : answer.json.value(QStringLiteral("tasks")).toArray())
+        QCOMPARE(task.toObject().value(QStringLiteral("status")).toString(), QStringLiteral("timed_out"));
+    const double elapsed = answer.json.value(QStringLiteral("elapsed_ms")).toDouble();
+    QVERIFY2(elapsed >= 200 && elapsed < 1000, qPrintable(QString::number(elapsed)));
+}
+
+void TestHttpRoutes::workerPoolBoundsConcurrency()
+{
+    // Two workers, four 300 ms requests of the blocking kind: two rounds, so at least 600 ms.
+    TraceRecorder recorder;
+    ServerOptions options;
+    options.port = 0;
+    options.workers = 2;
+    ServerHost server(recorder, options);
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QElapsedTimer clock;
+    clock.start();
+    QList<QNetworkReply *> replies;
+    for (int i = 0; i < 4; ++i)
+        replies.append(send(QStringLiteral("/async-worker?tasks=3&latency_ms=300"), "GET", server.url()));
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(replies.cbegin(), replies.cend(), [](QNetworkReply *r) { return r->isFinished(); }), 10000);
+    const qint64 tookMs = clock.elapsed();
+    for (QNetworkReply *reply : replies)
+        QCOMPARE(read(reply).status, 200);
+    QVERIFY2(tookMs >= 590 && tookMs < 3000, qPrintable(QString::number(tookMs)));
+    // And only two worker lanes were ever used.
+    int workerLanes = 0;
+    for (const ThreadLane &lane : recorder.lanes())
+        workerLanes += lane.kind == ThreadKind::Worker;
+    QCOMPARE(workerLanes, 2);
+}
+
+void TestHttpRoutes::fullQueueAnswers503()
+{
+    TraceRecorder recorder;
+    ServerOptions options;
+    options.port = 0;
+    options.workers = 1;
+    options.maxQueue = 1;
+    ServerHost server(recorder, options);
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QList<QNetworkReply *> replies;
+    for (int i = 0; i < 4; ++i)
+        replies.append(send(QStringLiteral("/sequential?tasks=1&latency_ms=300"), "GET", server.url()));
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(replies.cbegin(), replies.cend(), [](QNetworkReply *r) { return r->isFinished(); }), 10000);
+    int ok = 0, refused = 0;
+    for (QNetworkReply *reply : replies) {
+        const Answer answer = read(reply);
+        if (answer.status == 503) {
+            ++refused;
+            QCOMPARE(reply->rawHeader("Retry-After"), QByteArray("1"));
+            QVERIFY(!answer.json.value(QStringLiteral("error")).toString().isEmpty());
+        } else {
+            QCOMPARE(answer.status, 200);
+            ++ok;
+        }
+    }
+    // One runs, at most one waits: of four at once, at least two are turned away.
+    QVERIFY2(ok >= 1 && refused >= 2, qPrintable(QStringLiteral("%1 ok, %2 refused").arg(ok).arg(refused)));
+}
+
+void TestHttpRoutes::clientHangingUpLeavesServerHealthy()
+{
+    // Qt 6.4's own QFuture routes crash when the client is gone by the time the answer comes.
+    const quint64 before = m_recorder->lastSeq();
+    QNetworkReply *reply = send(QStringLiteral("/async-worker?tasks=2&latency_ms=300"));
+    QTRY_VERIFY_WITH_TIMEOUT([&] {
+        for (const TraceEvent &e : m_recorder->eventsSince(before)) {
+            if (e.type == TraceEvent::Type::RequestStarted)
+                return true;
+        }
+        return false;
+    }(), 5000);
+    reply->abort();
+    reply->deleteLater();
+    // The view runs to its end; the answer for nobody is dropped; the server carries on.
+    QTRY_VERIFY_WITH_TIMEOUT([&] {
+        for (const TraceEvent &e : m_recorder->eventsSince(before)) {
+            if (e.type == TraceEvent::Type::RequestEnded)
+                return true;
+        }
+        return false;
+    }(), 5000);
+    QCOMPARE(get(QStringLiteral("/healthz")).status, 200);
+    QCOMPARE(get(QStringLiteral("/async-worker?tasks=1&latency_ms=1")).status, 200);
+}
+
+void TestHttpRoutes::portInUseIsAnError()
+{
+    TraceRecorder recorder;
+    ServerOptions options;
+    options.port = quint16(m_base.port());
+    ServerHost second(recorder, options);
+    QString error;
+    QVERIFY(!second.start(&error));
+    QVERIFY(!error.isEmpty());
+}
+
+QTEST_GUILESS_MAIN(TestHttpRoutes)
+#include "tst_httproutes.moc"

@@ -1,0 +1,178 @@
+// The window as a user drives it: press a route button, wait for the answer, and find the
+// request and its tasks in the timeline model with the right statuses and lanes; requests from
+// other clients show up the same way; the timeline paints what the model holds.
+#include "fanoutstrategy.h"
+#include "mainwindow.h"
+#include "requestpanel.h"
+#include "serverhost.h"
+#include "timelinemodel.h"
+#include "timelinestyle.h"
+#include "timelineview.h"
+#include "timelinezoom.h"
+#include "tracerecorder.h"
+
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QtTest>
+
+class TestMainWindow : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void pressingARouteButtonShowsTheRequest_data();
+    void pressingARouteButtonShowsTheRequest();
+    void timedOutTasksShowAsTimedOut();
+    void requestsFromOtherClientsAppearToo();
+    void timelinePaintsTheSpans();
+
+private:
+    quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
+
+    std::unique_ptr<TraceRecorder> m_recorder;
+    std::unique_ptr<ServerHost> m_server;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestMainWindow::initTestCase()
+{
+    m_recorder = std::make_unique<TraceRecorder>();
+    ServerOptions options;
+    options.port = 0;
+    options.workers = 3;
+    m_server = std::make_unique<ServerHost>(*m_recorder, options);
+    QString error;
+    QVERIFY2(m_server->start(&error), qPrintable(error));
+    QStringList routes;
+    for (FanOutStrategy *strategy : m_server->strategies())
+        routes.append(strategy->route());
+    m_window = std::make_unique<MainWindow>(*m_recorder, m_server->url(), routes, QStringLiteral("3 workers"));
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void TestMainWindow::cleanupTestCase()
+{
+    m_window.reset();
+    m_server.reset();
+}
+
+quint64 TestMainWindow::press(const QString &route, int tasks, int latencyMs, int timeoutMs)
+{
+    RequestPanel *panel = m_window->requestPanel();
+    FanOutSpec spec;
+    spec.tasks = tasks;
+    spec.latencyMs = latencyMs;
+    spec.timeoutMs = timeoutMs;
+    panel->setSpec(spec);
+    QPushButton *button = panel->button(route);
+    if (!button)
+        return 0;
+    QSignalSpy answered(panel, &RequestPanel::responseReceived);
+    QTest::mouseClick(button, Qt::LeftButton);
+    if (!answered.wait(10000))
+        return 0;
+    const QList<QVariant> args = answered.constFirst();
+    if (args.at(0).toString() != route || args.at(1).toInt() != 200)
+        return 0;
+    return quint64(args.at(2).toJsonObject().value(QStringLiteral("request_id")).toInteger());
+}
+
+void TestMainWindow::pressingARouteButtonShowsTheRequest_data()
+{
+    QTest::addColumn<QString>("route");
+    QTest::addColumn<int>("taskLaneKind");
+    QTest::addRow("sequential") << QStringLiteral("/sequential") << int(ThreadKind::Worker);
+    QTest::addRow("async-scoped") << QStringLiteral("/async-scoped") << int(ThreadKind::Worker);
+    QTest::addRow("async-worker") << QStringLiteral("/async-worker") << int(ThreadKind::Loop);
+    QTest::addRow("async-worker-simple") << QStringLiteral("/async-worker-simple") << int(ThreadKind::Loop);
+}
+
+void TestMainWindow::pressingARouteButtonShowsTheRequest()
+{
+    QFETCH(QString, route);
+    QFETCH(int, taskLaneKind);
+    const quint64 id = press(route, 3, 50, 2000);
+    QVERIFY(id > 0);
+    TimelineModel *model = m_window->timelineModel();
+    // The answer may overtake the trace's publication by a moment.
+    QTRY_VERIFY_WITH_TIMEOUT(model->request(id) && !model->request(id)->request.isOpen(), 2000);
+    const TimelineModel::RequestView view = *model->request(id);
+    QCOMPARE(view.route, route);
+    QCOMPARE(view.tasks.size(), 3);
+    for (const TimelineSpan &task : view.tasks) {
+        QCOMPARE(task.status, TaskStatus::Ok);
+        QVERIFY(task.endNs - task.startNs >= 50 * 1000000);
+    }
+    // The request sits on a worker lane, its tasks on the lane of the thread that ran them.
+    auto kindOfLaneHolding = [model](quint64 requestId, TimelineSpan::Type type) {
+        for (int row = 0; row < model->rowCount(); ++row) {
+            for (const TimelineSpan &span : model->lane(row).spans) {
+                if (span.requestId == requestId && span.type == type)
+                    return model->index(row).data(TimelineModel::LaneKindRole).toInt();
+            }
+        }
+        return -1;
+    };
+    QCOMPARE(kindOfLaneHolding(id, TimelineSpan::Type::Request), int(ThreadKind::Worker));
+    QCOMPARE(kindOfLaneHolding(id, TimelineSpan::Type::Task), taskLaneKind);
+}
+
+void TestMainWindow::timedOutTasksShowAsTimedOut()
+{
+    const quint64 id = press(QStringLiteral("/async-worker"), 4, 3000, 100);
+    QVERIFY(id > 0);
+    TimelineModel *model = m_window->timelineModel();
+    QTRY_VERIFY_WITH_TIMEOUT(model->request(id) && !model->request(id)->request.isOpen(), 2000);
+    const auto view = model->request(id);
+    QCOMPARE(view->tasks.size() + view->neverStarted, 4);
+    for (const TimelineSpan &task : view->tasks)
+        QCOMPARE(task.status, TaskStatus::TimedOut);
+    QCOMPARE(view->request.deadlineNs, view->request.startNs + 100 * 1000000);
+}
+
+void TestMainWindow::requestsFromOtherClientsAppearToo()
+{
+    QNetworkAccessManager curl;
+    QUrl url = m_server->url();
+    url.setPath(QStringLiteral("/async-scoped"));
+    url.setQuery(QStringLiteral("tasks=2&latency_ms=20"));
+    QNetworkReply *reply = curl.get(QNetworkRequest(url));
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    QVERIFY(finished.wait(5000));
+    const quint64 id = quint64(QJsonDocument::fromJson(reply->readAll()).object().value(QStringLiteral("request_id")).toInteger());
+    reply->deleteLater();
+    QVERIFY(id > 0);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->timelineModel()->request(id).has_value(), 2000);
+    QCOMPARE(m_window->timelineModel()->request(id)->route, QStringLiteral("/async-scoped"));
+}
+
+void TestMainWindow::timelinePaintsTheSpans()
+{
+    const quint64 id = press(QStringLiteral("/async-worker"), 5, 200, 2000);
+    QVERIFY(id > 0);
+    TimelineView *view = m_window->timelineView();
+    QTRY_VERIFY_WITH_TIMEOUT(view->model()->request(id) && !view->model()->request(id)->request.isOpen(), 2000);
+    view->zoomToFit();
+    QVERIFY(!view->zoom()->followsLive());
+    const QImage image = view->viewport()->grab().toImage();
+    // Finished tasks are drawn in the "ok" colour, requests in the request colour.
+    auto count = [&image](QColor color) {
+        int n = 0;
+        for (int y = 0; y < image.height(); ++y) {
+            for (int x = 0; x < image.width(); ++x)
+                n += image.pixelColor(x, y).rgb() == color.rgb();
+        }
+        return n;
+    };
+    QVERIFY(count(TimelineStyle::taskColor(TaskStatus::Ok)) > 100);
+    QVERIFY(count(TimelineStyle::requestColor(false)) > 100);
+    QVERIFY(count(TimelineStyle::deadlineColor()) > 10);
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

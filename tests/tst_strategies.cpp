@@ -1,0 +1,437 @@
+// Every strategy: tasks overlap (or not, for /sequential), results are complete and right, the
+// deadline holds, unfinished tasks are cancelled and leave nothing behind; the loop-worker
+// helpers waitFor / waitResults / awaitOne.
+#include "fanin.h"
+#include "fanoutplan.h"
+#include "loopworker.h"
+#include "loopworkersimplestrategy.h"
+#include "loopworkerstrategy.h"
+#include "scopedloopstrategy.h"
+#include "sequentialstrategy.h"
+#include "task.h"
+#include "tracerecorder.h"
+
+#include <QElapsedTimer>
+#include <QtConcurrent>
+#include <QtTest>
+
+#include <memory>
+
+class TestStrategies : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanup();
+
+    void concurrentStrategiesOverlap_data();
+    void concurrentStrategiesOverlap();
+    void sequentialDoesNotOverlap();
+    void resultsCompleteAndSeeded_data();
+    void resultsCompleteAndSeeded();
+    void deadlineCancelsUnfinished_data();
+    void deadlineCancelsUnfinished();
+    void nothingRunsAfterTheResponse();
+    void failuresFollowThePlan_data();
+    void failuresFollowThePlan();
+    void zeroTasks_data();
+    void zeroTasks();
+    void thousandTasks_data();
+    void thousandTasks();
+    void cpuTasksHoldTheirThread();
+    void cpuTaskStopsAtTheDeadline_data();
+    void cpuTaskStopsAtTheDeadline();
+    void abortAllReleasesWaitingViews_data();
+    void abortAllReleasesWaitingViews();
+
+    void waitForSplitsDoneAndNotDone();
+    void waitResultsKeepsOnlySuccesses();
+    void awaitOneResult();
+    void awaitOneTimeout();
+    void awaitOneFailure();
+    void loopThreadsShareTheLoad();
+
+private:
+    FanOutStrategy *strategy(const QString &name) const;
+    std::shared_ptr<FanIn> makeFanIn(const FanOutSpec &spec);
+
+    std::unique_ptr<TraceRecorder> m_recorder;
+    std::unique_ptr<LoopWorker> m_worker;
+    std::vector<std::unique_ptr<FanOutStrategy>> m_strategies;
+    quint64 m_nextRequest = 1000000;
+};
+
+namespace {
+
+FanOutSpec makeSpec(int tasks, int latencyMs, int timeoutMs, TaskKind kind = TaskKind::Timer)
+{
+    FanOutSpec spec;
+    spec.tasks = tasks;
+    spec.latencyMs = latencyMs;
+    spec.timeoutMs = timeoutMs;
+    spec.kind = kind;
+    spec.seed = 42;
+    return spec;
+}
+
+void addConcurrentRows()
+{
+    QTest::addColumn<QString>("name");
+    for (const char *name : { "async-scoped", "async-worker", "async-worker-simple" })
+        QTest::addRow("%s", name) << QString::fromLatin1(name);
+}
+
+void addAllRows()
+{
+    QTest::addColumn<QString>("name");
+    for (const char *name : { "sequential", "async-scoped", "async-worker", "async-worker-simple" })
+        QTest::addRow("%s", name) << QString::fromLatin1(name);
+}
+
+} // namespace
+
+void TestStrategies::initTestCase()
+{
+    m_recorder = std::make_unique<TraceRecorder>();
+    m_worker = std::make_unique<LoopWorker>(*m_recorder, 2);
+    m_strategies.push_back(std::make_unique<SequentialStrategy>(*m_recorder));
+    m_strategies.push_back(std::make_unique<ScopedLoopStrategy>(*m_recorder));
+    m_strategies.push_back(std::make_unique<LoopWorkerStrategy>(*m_recorder, *m_worker));
+    m_strategies.push_back(std::make_unique<LoopWorkerSimpleStrategy>(*m_recorder, *m_worker));
+}
+
+void TestStrategies::cleanup()
+{
+    // Whatever a test did, no task may outlive it: cancelled ones are deleted on their thread.
+    QTRY_COMPARE_WITH_TIMEOUT(Task::liveCount(), 0, 2000);
+}
+
+FanOutStrategy *TestStrategies::strategy(const QString &name) const
+{
+    for (const auto &s : m_strategies) {
+        if (s->name() == name)
+            return s.get();
+    }
+    return nullptr;
+}
+
+std::shared_ptr<FanIn> TestStrategies::makeFanIn(const FanOutSpec &spec)
+{
+    return std::make_shared<FanIn>(*m_recorder, m_nextRequest++, FanOutPlan(spec),
+        QDeadlineTimer(spec.timeoutMs, Qt::PreciseTimer));
+}
+
+void TestStrategies::concurrentStrategiesOverlap_data()
+{
+    addConcurrentRows();
+}
+
+void TestStrategies::concurrentStrategiesOverlap()
+{
+    QFETCH(QString, name);
+    const FanOutResult result = strategy(name)->execute(makeSpec(10, 200, 3000));
+    QCOMPARE(result.tasks.size(), 10);
+    QCOMPARE(result.count(TaskStatus::Ok), 10);
+    // Ten 200 ms tasks at once take about 200 ms, one after another 2 s.
+    QVERIFY2(result.elapsedMs() >= 200, qPrintable(QString::number(result.elapsedMs())));
+    QVERIFY2(result.elapsedMs() < 600, qPrintable(QString::number(result.elapsedMs())));
+    qint64 lastStart = 0;
+    qint64 firstEnd = std::numeric_limits<qint64>::max();
+    for (const TaskOutcome &task : result.tasks) {
+        lastStart = std::max(lastStart, task.startNs);
+        firstEnd = std::min(firstEnd, task.endNs);
+    }
+    QVERIFY2(lastStart < firstEnd, "every task was running at one moment");
+}
+
+void TestStrategies::sequentialDoesNotOverlap()
+{
+    const FanOutResult result = strategy(QStringLiteral("sequential"))->execute(makeSpec(5, 100, 3000));
+    QCOMPARE(result.count(TaskStatus::Ok), 5);
+    QVERIFY2(result.elapsedMs() >= 500, qPrintable(QString::number(result.elapsedMs())));
+    for (int i = 1; i < result.tasks.size(); ++i)
+        QVERIFY(result.tasks.at(i).startNs >= result.tasks.at(i - 1).endNs);
+    // All on the view's own thread.
+    const QString thread = result.laneNames.value(result.tasks.constFirst().lane);
+    for (const TaskOutcome &task : result.tasks)
+        QCOMPARE(result.laneNames.value(task.lane), thread);
+}
+
+void TestStrategies::resultsCompleteAndSeeded_data()
+{
+    addAllRows();
+}
+
+void TestStrategies::resultsCompleteAndSeeded()
+{
+    QFETCH(QString, name);
+    const FanOutSpec spec = makeSpec(4, 10, 3000);
+    const FanOutResult result = strategy(name)->execute(spec);
+    const FanOutPlan plan(spec);
+    QCOMPARE(result.seed, quint64(42));
+    QCOMPARE(result.strategy, name);
+    QCOMPARE(result.tasks.size(), plan.size());
+    for (int i = 0; i < plan.size(); ++i) {
+        const TaskOutcome &task = result.tasks.at(i);
+        QCOMPARE(task.index, i);
+        QCOMPARE(task.status, TaskStatus::Ok);
+        QCOMPARE(task.balance, plan.task(i).balance);
+        QVERIFY(task.startNs >= result.startNs);
+        QVERIFY(task.endNs >= task.startNs + 10 * 1000000);
+        const QString thread = result.laneNames.value(task.lane);
+        const bool onLoop = name.startsWith(QLatin1String("async-worker"));
+        QVERIFY2(thread.startsWith(onLoop ? QLatin1String("loop-") : QLatin1String("thread-")),
+            qPrintable(thread)); // the test's main thread has no kind: "thread-N"
+    }
+    const QJsonObject json = result.toJson();
+    QCOMPARE(json.value(QStringLiteral("data")).toArray().size(), 4);
+    QCOMPARE(json.value(QStringLiteral("data")).toArray().at(2).toObject().value(QStringLiteral("account-2")).toDouble(),
+        plan.task(2).balance);
+}
+
+void TestStrategies::deadlineCancelsUnfinished_data()
+{
+    addAllRows();
+}
+
+void TestStrategies::deadlineCancelsUnfinished()
+{
+    QFETCH(QString, name);
+    QElapsedTimer clock;
+    clock.start();
+    const FanOutResult result = strategy(name)->execute(makeSpec(10, 5000, 150));
+    const qint64 tookMs = clock.elapsed();
+    QVERIFY2(tookMs >= 150, qPrintable(QString::number(tookMs)));
+    QVERIFY2(tookMs < 1000, qPrintable(QString::number(tookMs)));
+    QCOMPARE(result.count(TaskStatus::TimedOut), 10);
+    for (const TaskOutcome &task : result.tasks)
+        QVERIFY(task.endNs <= result.endNs);
+    // cleanup() checks that the cancelled tasks are gone, timers and all.
+}
+
+void TestStrategies::nothingRunsAfterTheResponse()
+{
+    // Tasks of 400 ms cut at 50 ms; then a request that outlives them. If a cancelled task still
+    // fired, the recorder would hold an event of the first request after its end.
+    const FanOutResult cut = strategy(QStringLiteral("async-worker"))->execute(makeSpec(5, 400, 50));
+    QCOMPARE(cut.count(TaskStatus::TimedOut), 5);
+    const FanOutResult later = strategy(QStringLiteral("async-worker"))->execute(makeSpec(1, 600, 3000));
+    QCOMPARE(later.count(TaskStatus::Ok), 1);
+
+    bool ended = false;
+    int eventsAfterEnd = 0;
+    for (const TraceEvent &event : m_recorder->eventsSince(0)) {
+        if (event.requestId != cut.requestId)
+            continue;
+        if (ended)
+            ++eventsAfterEnd;
+        if (event.type == TraceEvent::Type::RequestEnded)
+            ended = true;
+    }
+    QVERIFY(ended);
+    QCOMPARE(eventsAfterEnd, 0);
+}
+
+void TestStrategies::failuresFollowThePlan_data()
+{
+    addAllRows();
+}
+
+void TestStrategies::failuresFollowThePlan()
+{
+    QFETCH(QString, name);
+    FanOutSpec spec = makeSpec(20, 5, 3000);
+    spec.failRate = 0.5;
+    const FanOutPlan plan(spec);
+    const FanOutResult result = strategy(name)->execute(spec);
+    int failed = 0;
+    for (int i = 0; i < plan.size(); ++i) {
+        QCOMPARE(result.tasks.at(i).status, plan.task(i).fails ? TaskStatus::Failed : TaskStatus::Ok);
+        failed += plan.task(i).fails;
+    }
+    QVERIFY(failed > 0 && failed < 20); // seed 42 draws some of each
+    QCOMPARE(result.toJson().value(QStringLiteral("data")).toArray().size(), 20 - failed);
+}
+
+void TestStrategies::zeroTasks_data()
+{
+    addAllRows();
+}
+
+void TestStrategies::zeroTasks()
+{
+    QFETCH(QString, name);
+    const FanOutResult result = strategy(name)->execute(makeSpec(0, 1000, 3000));
+    QVERIFY(result.tasks.isEmpty());
+    QVERIFY(result.elapsedMs() < 100);
+}
+
+void TestStrategies::thousandTasks_data()
+{
+    addConcurrentRows();
+}
+
+void TestStrategies::thousandTasks()
+{
+    QFETCH(QString, name);
+    const FanOutResult result = strategy(name)->execute(makeSpec(1000, 100, 5000));
+    QCOMPARE(result.count(TaskStatus::Ok), 1000);
+    QVERIFY2(result.elapsedMs() < 1500, qPrintable(QString::number(result.elapsedMs())));
+}
+
+void TestStrategies::cpuTasksHoldTheirThread()
+{
+    // CPU work holds the thread it runs on: four 60 ms tasks over two loop threads cannot finish
+    // in less than two tasks' time, and each one is spread to a loop thread.
+    const FanOutResult result = strategy(QStringLiteral("async-worker"))->execute(makeSpec(4, 60, 3000, TaskKind::Cpu));
+    QCOMPARE(result.count(TaskStatus::Ok), 4);
+    QVERIFY2(result.elapsedMs() >= 120, qPrintable(QString::number(result.elapsedMs())));
+    QSet<int> lanes;
+    for (const TaskOutcome &task : result.tasks) {
+        QVERIFY(task.endNs - task.startNs >= 60 * 1000000);
+        lanes.insert(task.lane);
+    }
+    QCOMPARE(lanes.size(), 2);
+}
+
+void TestStrategies::cpuTaskStopsAtTheDeadline_data()
+{
+    addAllRows();
+}
+
+void TestStrategies::cpuTaskStopsAtTheDeadline()
+{
+    QFETCH(QString, name);
+    QElapsedTimer clock;
+    clock.start();
+    const FanOutResult result = strategy(name)->execute(makeSpec(2, 10000, 100, TaskKind::Cpu));
+    QCOMPARE(result.count(TaskStatus::TimedOut), 2);
+    QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
+    // The loop threads are free again: a quick request is quick.
+    const FanOutResult next = strategy(QStringLiteral("async-worker"))->execute(makeSpec(2, 10, 3000));
+    QCOMPARE(next.count(TaskStatus::Ok), 2);
+    QVERIFY2(next.elapsedMs() < 1000, qPrintable(QString::number(next.elapsedMs())));
+}
+
+void TestStrategies::abortAllReleasesWaitingViews_data()
+{
+    addAllRows();
+}
+
+void TestStrategies::abortAllReleasesWaitingViews()
+{
+    QFETCH(QString, name);
+    // A strategy of its own: abortAll() is for good.
+    std::unique_ptr<FanOutStrategy> doomed;
+    if (name == QLatin1String("sequential"))
+        doomed = std::make_unique<SequentialStrategy>(*m_recorder);
+    else if (name == QLatin1String("async-scoped"))
+        doomed = std::make_unique<ScopedLoopStrategy>(*m_recorder);
+    else if (name == QLatin1String("async-worker"))
+        doomed = std::make_unique<LoopWorkerStrategy>(*m_recorder, *m_worker);
+    else
+        doomed = std::make_unique<LoopWorkerSimpleStrategy>(*m_recorder, *m_worker);
+
+    const quint64 seqBefore = m_recorder->lastSeq();
+    QElapsedTimer clock;
+    clock.start();
+    QFuture<FanOutResult> running = QtConcurrent::run([&doomed] { return doomed->execute(makeSpec(3, 30000, 30000)); });
+    // Wait until a task has started, then stop everything.
+    QTRY_VERIFY_WITH_TIMEOUT([&] {
+        for (const TraceEvent &e : m_recorder->eventsSince(seqBefore)) {
+            if (e.type == TraceEvent::Type::TaskStarted)
+                return true;
+        }
+        return false;
+    }(), 5000);
+    doomed->abortAll();
+    QTRY_VERIFY_WITH_TIMEOUT(running.isFinished(), 5000);
+    QVERIFY(clock.elapsed() < 10000);
+    QCOMPARE(running.result().count(TaskStatus::TimedOut), 3);
+    // Once aborted, later requests give up at once.
+    QElapsedTimer again;
+    again.start();
+    QCOMPARE(doomed->execute(makeSpec(2, 30000, 30000)).count(TaskStatus::TimedOut), 2);
+    QVERIFY(again.elapsed() < 1000);
+}
+
+void TestStrategies::waitForSplitsDoneAndNotDone()
+{
+    // Latencies drawn from 300 ± 290 ms, cut at 300 ms: the plan says which side each falls on.
+    FanOutSpec spec = makeSpec(40, 300, 300);
+    spec.jitterMs = 290;
+    auto fanIn = makeFanIn(spec);
+    const LoopWorker::Waited waited = m_worker->waitFor(m_worker->schedule(fanIn));
+    QCOMPARE(waited.done.size() + waited.notDone.size(), 40);
+    int checked = 0;
+    for (const TaskOutcome &task : waited.done) {
+        QCOMPARE(task.status, TaskStatus::Ok);
+        QVERIFY(fanIn->plan().task(task.index).latencyNs < 300 * 1000000);
+    }
+    for (const TaskOutcome &task : waited.notDone) {
+        QCOMPARE(task.status, TaskStatus::TimedOut);
+        // Noise-proof: only tasks well clear of the deadline must have missed it.
+        const qint64 latency = fanIn->plan().task(task.index).latencyNs;
+        QVERIFY(latency > 200 * 1000000);
+        checked += latency > 400 * 1000000;
+    }
+    QVERIFY(!waited.done.isEmpty());
+    QVERIFY(checked > 0);
+}
+
+void TestStrategies::waitResultsKeepsOnlySuccesses()
+{
+    FanOutSpec spec = makeSpec(20, 5, 3000);
+    spec.failRate = 0.5;
+    auto fanIn = makeFanIn(spec);
+    const QVector<TaskOutcome> results = m_worker->waitResults(m_worker->schedule(fanIn));
+    int expected = 0;
+    for (const TaskPlan &task : fanIn->plan().tasks())
+        expected += !task.fails;
+    QCOMPARE(results.size(), expected);
+    for (const TaskOutcome &task : results) {
+        QCOMPARE(task.status, TaskStatus::Ok);
+        QCOMPARE(task.balance, fanIn->plan().task(task.index).balance);
+    }
+}
+
+void TestStrategies::awaitOneResult()
+{
+    auto fanIn = makeFanIn(makeSpec(1, 20, 3000));
+    const TaskOutcome outcome = m_worker->awaitOne(fanIn);
+    QCOMPARE(outcome.status, TaskStatus::Ok);
+    QCOMPARE(outcome.balance, fanIn->plan().task(0).balance);
+}
+
+void TestStrategies::awaitOneTimeout()
+{
+    QElapsedTimer clock;
+    clock.start();
+    const TaskOutcome outcome = m_worker->awaitOne(makeFanIn(makeSpec(1, 10000, 50)));
+    QCOMPARE(outcome.status, TaskStatus::TimedOut);
+    QVERIFY(clock.elapsed() < 1000);
+}
+
+void TestStrategies::awaitOneFailure()
+{
+    FanOutSpec spec = makeSpec(1, 5, 3000);
+    spec.failRate = 1;
+    const TaskOutcome outcome = m_worker->awaitOne(makeFanIn(spec));
+    QCOMPARE(outcome.status, TaskStatus::Failed);
+    QVERIFY(!outcome.error.isEmpty());
+}
+
+void TestStrategies::loopThreadsShareTheLoad()
+{
+    const FanOutResult result = strategy(QStringLiteral("async-worker"))->execute(makeSpec(10, 5, 3000));
+    QMap<QString, int> perThread;
+    for (const TaskOutcome &task : result.tasks)
+        ++perThread[result.laneNames.value(task.lane)];
+    QCOMPARE(perThread.size(), 2);
+    for (int count : std::as_const(perThread))
+        QCOMPARE(count, 5);
+}
+
+QTEST_GUILESS_MAIN(TestStrategies)
+#include "tst_strategies.moc"

@@ -1,0 +1,266 @@
+// The timeline model without a window: lanes as rows grouped by thread kind, spans opened and
+// closed by trace events, sub-rows for overlapping tasks, and live feeding from a recorder.
+#include "timelinemodel.h"
+#include "tracerecorder.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QThread>
+#include <QtTest>
+
+class TestTimelineModel : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void lanesAreGroupedByKind();
+    void requestSpanOpensAndCloses();
+    void tasksEndWithTheirStatus_data();
+    void tasksEndWithTheirStatus();
+    void overlappingTasksGetTheirOwnSubRows();
+    void neverStartedTasksAreCounted();
+    void unknownLanesGetAPlaceholder();
+    void timeRangeCoversAllSpans();
+    void clearKeepsLanesAndDropsSpans();
+    void followsARecorderLive();
+
+private:
+    static ThreadLane lane(int id, ThreadKind kind, int ordinal);
+    static TraceEvent requestStarted(quint64 id, int lane, qint64 t, int timeoutMs, int tasks);
+    static TraceEvent requestEnded(quint64 id, int lane, qint64 t);
+    static TraceEvent taskStarted(quint64 id, int task, int lane, qint64 t);
+    static TraceEvent taskEnded(quint64 id, int task, int lane, qint64 t, TaskStatus status);
+
+    std::unique_ptr<TimelineModel> m_model;
+    std::unique_ptr<QAbstractItemModelTester> m_tester;
+};
+
+constexpr qint64 Ms = 1000000;
+
+ThreadLane TestTimelineModel::lane(int id, ThreadKind kind, int ordinal)
+{
+    return ThreadLane { id, kind, ordinal, threadKindName(kind) + QLatin1Char('-') + QString::number(ordinal) };
+}
+
+TraceEvent TestTimelineModel::requestStarted(quint64 id, int lane, qint64 t, int timeoutMs, int tasks)
+{
+    TraceEvent e;
+    e.type = TraceEvent::Type::RequestStarted;
+    e.requestId = id;
+    e.lane = lane;
+    e.timeNs = t;
+    e.timeoutMs = timeoutMs;
+    e.taskCount = tasks;
+    return e;
+}
+
+TraceEvent TestTimelineModel::requestEnded(quint64 id, int lane, qint64 t)
+{
+    TraceEvent e;
+    e.type = TraceEvent::Type::RequestEnded;
+    e.requestId = id;
+    e.lane = lane;
+    e.timeNs = t;
+    e.httpStatus = 200;
+    return e;
+}
+
+TraceEvent TestTimelineModel::taskStarted(quint64 id, int task, int lane, qint64 t)
+{
+    TraceEvent e;
+    e.type = TraceEvent::Type::TaskStarted;
+    e.requestId = id;
+    e.task = task;
+    e.lane = lane;
+    e.timeNs = t;
+    return e;
+}
+
+TraceEvent TestTimelineModel::taskEnded(quint64 id, int task, int lane, qint64 t, TaskStatus status)
+{
+    TraceEvent e;
+    e.type = TraceEvent::Type::TaskEnded;
+    e.requestId = id;
+    e.task = task;
+    e.lane = lane;
+    e.timeNs = t;
+    e.status = status;
+    return e;
+}
+
+void TestTimelineModel::init()
+{
+    m_model = std::make_unique<TimelineModel>();
+    m_tester = std::make_unique<QAbstractItemModelTester>(m_model.get(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+}
+
+void TestTimelineModel::cleanup()
+{
+    m_tester.reset();
+    m_model.reset();
+}
+
+void TestTimelineModel::lanesAreGroupedByKind()
+{
+    QSignalSpy inserted(m_model.get(), &QAbstractItemModel::rowsInserted);
+    m_model->addLane(lane(0, ThreadKind::Loop, 1));
+    m_model->addLane(lane(1, ThreadKind::Worker, 2));
+    m_model->addLane(lane(2, ThreadKind::Worker, 1));
+    m_model->addLane(lane(3, ThreadKind::Other, 1));
+    m_model->addLane(lane(2, ThreadKind::Worker, 1)); // again: nothing happens
+    QCOMPARE(inserted.size(), 4);
+    QStringList names;
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        names.append(m_model->index(row).data().toString());
+    QCOMPARE(names, (QStringList { QStringLiteral("worker-1"), QStringLiteral("worker-2"), QStringLiteral("loop-1"), QStringLiteral("thread-1") }));
+    QCOMPARE(m_model->index(2).data(TimelineModel::LaneKindRole).toInt(), int(ThreadKind::Loop));
+    QCOMPARE(m_model->index(0).data(TimelineModel::LaneIdRole).toInt(), 2);
+    QCOMPARE(m_model->rowOfLane(0), 2);
+}
+
+void TestTimelineModel::requestSpanOpensAndCloses()
+{
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->applyEvents({ requestStarted(7, 0, 100 * Ms, 3000, 0) });
+    auto view = m_model->request(7);
+    QVERIFY(view);
+    QVERIFY(view->request.isOpen());
+    QCOMPARE(view->request.deadlineNs, 3100 * Ms);
+    QCOMPARE(m_model->openSpanCount(), 1);
+    QCOMPARE(m_model->index(0).data(TimelineModel::OpenSpanCountRole).toInt(), 1);
+
+    QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+    m_model->applyEvents({ requestEnded(7, 0, 1100 * Ms) });
+    QCOMPARE(changed.size(), 1);
+    view = m_model->request(7);
+    QVERIFY(!view->request.isOpen());
+    QCOMPARE(view->request.endNs, 1100 * Ms);
+    QCOMPARE(view->request.httpStatus, qint16(200));
+    QCOMPARE(m_model->openSpanCount(), 0);
+    QCOMPARE(m_model->requestIds(), QVector<quint64> { 7 });
+}
+
+void TestTimelineModel::tasksEndWithTheirStatus_data()
+{
+    QTest::addColumn<TaskStatus>("status");
+    QTest::addRow("ok") << TaskStatus::Ok;
+    QTest::addRow("failed") << TaskStatus::Failed;
+    QTest::addRow("timed out") << TaskStatus::TimedOut;
+}
+
+void TestTimelineModel::tasksEndWithTheirStatus()
+{
+    QFETCH(TaskStatus, status);
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->addLane(lane(1, ThreadKind::Loop, 1));
+    m_model->applyEvents({ requestStarted(1, 0, 0, 3000, 1), taskStarted(1, 0, 1, 1 * Ms) });
+    QCOMPARE(m_model->request(1)->tasks.constFirst().status, TaskStatus::Running);
+    m_model->applyEvents({ taskEnded(1, 0, 1, 50 * Ms, status) });
+    const auto view = m_model->request(1);
+    QCOMPARE(view->tasks.size(), 1);
+    QCOMPARE(view->tasks.constFirst().status, status);
+    QCOMPARE(view->tasks.constFirst().endNs, 50 * Ms);
+    // The task is on the loop thread's lane, the request on the worker's.
+    QCOMPARE(m_model->lane(m_model->rowOfLane(1)).spans.size(), 1);
+    QCOMPARE(m_model->lane(m_model->rowOfLane(0)).spans.size(), 1);
+}
+
+void TestTimelineModel::overlappingTasksGetTheirOwnSubRows()
+{
+    m_model->addLane(lane(0, ThreadKind::Loop, 1));
+    m_model->applyEvents({
+        requestStarted(1, -1, 0, 3000, 4),
+        taskStarted(1, 0, 0, 0),
+        taskStarted(1, 1, 0, 1 * Ms),
+        taskStarted(1, 2, 0, 2 * Ms),
+        taskEnded(1, 1, 0, 10 * Ms, TaskStatus::Ok),
+        taskStarted(1, 3, 0, 20 * Ms), // sub-row 1 is free again
+    });
+    const TimelineLane &loop = m_model->lane(0);
+    QCOMPARE(loop.slotCount, 3);
+    QCOMPARE(loop.spans.at(0).slot, 0);
+    QCOMPARE(loop.spans.at(1).slot, 1);
+    QCOMPARE(loop.spans.at(2).slot, 2);
+    QCOMPARE(loop.spans.at(3).slot, 1);
+    QCOMPARE(m_model->index(0).data(TimelineModel::SlotCountRole).toInt(), 3);
+}
+
+void TestTimelineModel::neverStartedTasksAreCounted()
+{
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->applyEvents({
+        requestStarted(1, 0, 0, 100, 3),
+        taskStarted(1, 0, 0, 0),
+        taskEnded(1, 0, 0, 100 * Ms, TaskStatus::TimedOut),
+        taskEnded(1, 1, -1, 100 * Ms, TaskStatus::TimedOut),
+        taskEnded(1, 2, -1, 100 * Ms, TaskStatus::TimedOut),
+        requestEnded(1, 0, 100 * Ms),
+    });
+    const auto view = m_model->request(1);
+    QCOMPARE(view->tasks.size(), 1);
+    QCOMPARE(view->neverStarted, 2);
+    QCOMPARE(m_model->openSpanCount(), 0);
+}
+
+void TestTimelineModel::unknownLanesGetAPlaceholder()
+{
+    m_model->applyEvents({ requestStarted(1, 5, 0, 100, 0) });
+    QCOMPARE(m_model->rowCount(), 1);
+    QCOMPARE(m_model->index(0).data().toString(), QStringLiteral("thread-5"));
+}
+
+void TestTimelineModel::timeRangeCoversAllSpans()
+{
+    QCOMPARE(m_model->timeRange(), qMakePair(qint64(0), qint64(0)));
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->applyEvents({ requestStarted(1, 0, 5 * Ms, 3000, 1), taskStarted(1, 0, 0, 6 * Ms) });
+    QCOMPARE(m_model->timeRange(), qMakePair(5 * Ms, 6 * Ms));
+    m_model->applyEvents({ taskEnded(1, 0, 0, 90 * Ms, TaskStatus::Ok), requestEnded(1, 0, 91 * Ms) });
+    QCOMPARE(m_model->timeRange(), qMakePair(5 * Ms, 91 * Ms));
+}
+
+void TestTimelineModel::clearKeepsLanesAndDropsSpans()
+{
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->applyEvents({ requestStarted(1, 0, 0, 3000, 1), taskStarted(1, 0, 0, 0) });
+    m_model->clear();
+    QCOMPARE(m_model->rowCount(), 1);
+    QVERIFY(m_model->lane(0).spans.isEmpty());
+    QVERIFY(!m_model->request(1));
+    QCOMPARE(m_model->openSpanCount(), 0);
+    // Ends of spans from before the clear are ignored.
+    m_model->applyEvents({ taskEnded(1, 0, 0, 5 * Ms, TaskStatus::Ok), requestEnded(1, 0, 6 * Ms) });
+    QVERIFY(m_model->lane(0).spans.isEmpty());
+}
+
+void TestTimelineModel::followsARecorderLive()
+{
+    TraceRecorder recorder;
+    m_model->setRecorder(&recorder);
+    QSignalSpy changed(m_model.get(), &TimelineModel::spansChanged);
+    // A writer thread, as a request worker would be.
+    std::unique_ptr<QThread> worker(QThread::create([&recorder] {
+        recorder.registerCurrentThread(ThreadKind::Worker);
+        const quint64 id = recorder.requestStarted(recorder.routeId(QStringLiteral("/async-worker")), 3000, 1);
+        recorder.taskStarted(id, 0, TaskKind::Timer, recorder.now());
+        recorder.taskEnded(id, 0, recorder.currentLane(), TaskStatus::Ok, recorder.now());
+        recorder.requestEnded(id, 200);
+    }));
+    worker->start();
+    worker->wait();
+    QTRY_COMPARE_WITH_TIMEOUT(m_model->lastSeq(), quint64(4), 2000);
+    QVERIFY(!changed.isEmpty());
+    QCOMPARE(m_model->rowCount(), 1);
+    QCOMPARE(m_model->index(0).data().toString(), QStringLiteral("worker-1"));
+    const auto view = m_model->request(m_model->requestIds().constFirst());
+    QVERIFY(view);
+    QCOMPARE(view->route, QStringLiteral("/async-worker"));
+    QCOMPARE(view->tasks.size(), 1);
+    QCOMPARE(view->tasks.constFirst().status, TaskStatus::Ok);
+}
+
+QTEST_GUILESS_MAIN(TestTimelineModel)
+#include "tst_timelinemodel.moc"
