@@ -4,6 +4,23 @@
 #include "fanin.h"
 #include "timertask.h"
 
+#include <QTimer>
+
+namespace {
+
+// kind=http until the upstream exists: fails at once, saying why, rather than pretending.
+class UnavailableTask : public Task
+{
+public:
+    using Task::Task;
+    void start() override
+    {
+        QTimer::singleShot(0, this, [this] { complete(TaskStatus::Failed, QStringLiteral("kind=http is not available in this build")); });
+    }
+};
+
+} // namespace
+
 std::atomic<int> Task::s_live { 0 };
 
 Task *Task::create(const std::shared_ptr<FanIn> &fanIn, int index, QObject *parent)
@@ -16,7 +33,7 @@ Task *Task::create(const std::shared_ptr<FanIn> &fanIn, int index, QObject *pare
     case TaskKind::Http:
         break;
     }
-    return new TimerTask(fanIn, index, parent);
+    return new UnavailableTask(fanIn, index, parent);
 }
 
 Task::Task(std::shared_ptr<FanIn> fanIn, int index, QObject *parent)

@@ -30,8 +30,10 @@ public:
 Q_SIGNALS:
     void finished(TaskStatus status);
 
-protected:
+public:
     Task(std::shared_ptr<FanIn> fanIn, int index, QObject *parent);
+
+protected:
     // Reports the final status to the FanIn (where the deadline may have won already) and emits
     // finished(). Call once.
     void complete(TaskStatus status, const QString &error = {});

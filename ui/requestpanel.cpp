@@ -69,6 +69,9 @@ RequestPanel::RequestPanel(const QUrl &serverUrl, const QStringList &routes, QWi
     m_inFlightLabel = new QLabel;
     m_summary = new QLabel(tr("Press a route button: the answer shows here."));
     m_summary->setWordWrap(true);
+    // Two lines always: a label that grows when its text does would make the JSON below jump.
+    m_summary->setMinimumHeight(2 * m_summary->fontMetrics().lineSpacing() + 4);
+    m_summary->setAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_response = new QPlainTextEdit;
     m_response->setReadOnly(true);
