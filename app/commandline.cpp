@@ -40,6 +40,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         { QStringLiteral("workers"), QStringLiteral("Request worker threads (default 5, like waitress threads = 5)."), QStringLiteral("N") },
         { QStringLiteral("loop-threads"), QStringLiteral("Long-lived event-loop threads of /async-worker* (default 1)."), QStringLiteral("N") },
         { QStringLiteral("max-queue"), QStringLiteral("Requests that may wait for a worker; beyond, 503 (default 100)."), QStringLiteral("N") },
+        { QStringLiteral("pool-threads"), QStringLiteral("Threads of the pool that /thread-pool blocks (default 32)."), QStringLiteral("N") },
+        { QStringLiteral("upstream"), QStringLiteral("Base URL that kind=http tasks call (default: the built-in upstream on our own port)."), QStringLiteral("URL") },
         { QStringLiteral("run"), QStringLiteral("Window: send one request to PATH at start (e.g. '/async-worker?tasks=10')."), QStringLiteral("PATH") },
         { QStringLiteral("screenshot"), QStringLiteral("Window: once the --run request is answered, save the window as PNG to FILE and exit."), QStringLiteral("FILE") },
     });
@@ -74,6 +76,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
              readInt(parser, QStringLiteral("workers"), 1, 1024, &options.server.workers),
              readInt(parser, QStringLiteral("loop-threads"), 1, 256, &options.server.loopThreads),
              readInt(parser, QStringLiteral("max-queue"), 0, 1000000, &options.server.maxQueue),
+             readInt(parser, QStringLiteral("pool-threads"), 1, 4096, &options.server.poolThreads),
          }) {
         if (!error.isEmpty())
             return fail(error);
@@ -85,6 +88,14 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         if (address.isNull())
             return fail(QStringLiteral("--bind: '%1' is not an IP address").arg(text));
         options.server.address = address;
+    }
+    if (parser.isSet(QStringLiteral("upstream"))) {
+        const QString text = parser.value(QStringLiteral("upstream"));
+        const QUrl upstream(text, QUrl::StrictMode);
+        if (!upstream.isValid() || upstream.scheme() != QLatin1String("http") || upstream.host().isEmpty())
+            return fail(QStringLiteral("--upstream: expected an http:// URL such as http://127.0.0.1:8080, got '%1'").arg(text));
+        QUrl base = upstream.adjusted(QUrl::StripTrailingSlash | QUrl::RemoveQuery | QUrl::RemoveFragment);
+        options.server.upstream = base;
     }
     options.runPath = parser.value(QStringLiteral("run"));
     options.screenshotFile = parser.value(QStringLiteral("screenshot"));

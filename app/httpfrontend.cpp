@@ -1,10 +1,14 @@
 #include "httpfrontend.h"
 
+#include "fanoutplan.h"
 #include "fanoutstrategy.h"
 #include "pendingreply.h"
+#include "timerqueue.h"
 #include "tracerecorder.h"
 
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QUrlQuery>
 #include <QThreadPool>
 #include <QtConcurrent>
 
@@ -19,6 +23,7 @@ HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, int ma
 {
     for (FanOutStrategy *strategy : strategies)
         addFanOutRoute(strategy);
+    addUpstreamRoute();
     addServiceRoutes();
     m_server->setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         answerMissing(request, std::move(responder));
@@ -50,23 +55,91 @@ void HttpFrontend::addFanOutRoute(FanOutStrategy *strategy)
                 HttpReply::error(400, error->message, error->param).writeTo(responder);
                 return;
             }
-            if (m_queued.load(std::memory_order_relaxed) >= m_maxQueue) {
+            const FanOutSpec spec = std::get<FanOutSpec>(parsed);
+            std::optional<QFuture<HttpReply>> answer
+                = strategy->holdsWorker() ? runOnWorker(strategy, spec) : runAsContinuation(strategy, spec);
+            if (!answer) {
                 HttpReply::error(503, QStringLiteral("all workers are busy and the queue is full"))
                     .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"))
                     .writeTo(responder);
                 return;
             }
-            m_queued.fetch_add(1, std::memory_order_relaxed);
             auto reply = std::make_shared<PendingReply>(std::move(responder));
+            answer->then(this, [reply](const HttpReply &answer) { reply->send(answer); });
+        });
+}
+
+std::optional<QFuture<HttpReply>> HttpFrontend::runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec)
+{
+    if (m_queued.load(std::memory_order_relaxed) >= m_maxQueue)
+        return std::nullopt;
+    m_queued.fetch_add(1, std::memory_order_relaxed);
+    // The view runs on a worker thread, as a synchronous WSGI view runs on a waitress thread;
+    // the answer comes back to this thread to be written.
+    return QtConcurrent::run(&m_workers, [this, strategy, spec] {
+        m_queued.fetch_sub(1, std::memory_order_relaxed);
+        m_recorder.registerCurrentThread(ThreadKind::Worker);
+        const FanOutResult result = strategy->execute(spec);
+        return HttpReply::json(result.httpStatus, result.toJson());
+    });
+}
+
+std::optional<QFuture<HttpReply>> HttpFrontend::runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec)
+{
+    // No worker: the answer is made where the last task ends (a loop thread), then written here.
+    return strategy->start(spec).then(QtFuture::Launch::Sync,
+        [](const FanOutResult &result) { return HttpReply::json(result.httpStatus, result.toJson()); });
+}
+
+void HttpFrontend::addUpstreamRoute()
+{
+    // The built-in upstream that kind=http tasks call. It answers after the latency without
+    // holding any thread: a timer on this thread's event loop writes the answer.
+    m_paths.insert(QStringLiteral("/upstream/balance"));
+    m_server->route(QStringLiteral("/upstream/balance/<arg>"), QHttpServerRequest::Method::Get,
+        [this](const QString &account, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            const std::optional<int> index = FanOutPlan::accountIndex(account);
+            if (!index) {
+                HttpReply::error(404, QStringLiteral("no account ") + account).writeTo(responder);
+                return;
+            }
+            const QUrlQuery query = request.query();
+            // latency_ms and seed mean what they mean on the fan-out routes.
+            auto parsed = FanOutSpec::fromQuery(query);
+            if (const auto *error = std::get_if<SpecError>(&parsed)) {
+                HttpReply::error(400, error->message, error->param).writeTo(responder);
+                return;
+            }
             const FanOutSpec spec = std::get<FanOutSpec>(parsed);
-            // The view runs on a worker thread, as a synchronous WSGI view runs on a waitress
-            // thread; the answer comes back to this thread to be written.
-            QtConcurrent::run(&m_workers, [this, strategy, spec] {
-                m_queued.fetch_sub(1, std::memory_order_relaxed);
-                m_recorder.registerCurrentThread(ThreadKind::Worker);
-                const FanOutResult result = strategy->execute(spec);
-                return HttpReply::json(result.httpStatus, result.toJson());
-            }).then(this, [reply](const HttpReply &answer) { reply->send(answer); });
+            const bool fail = query.queryItemValue(QStringLiteral("fail")) == QLatin1String("1");
+            const double balance = FanOutPlan::balanceFor(spec.seed.value_or(0), *index);
+            m_upstream.calls.fetch_add(1, std::memory_order_relaxed);
+
+            auto reply = std::make_shared<PendingReply>(std::move(responder));
+            TimerQueue *timers = TimerQueue::forCurrentThread();
+            const auto timer = std::make_shared<TimerQueue::Id>();
+            *timer = timers->schedule(TimerQueue::nowNs() + qint64(spec.latencyMs) * 1000000,
+                [this, reply, account, balance, fail, timer] {
+                    *timer = 0;
+                    if (fail) {
+                        reply->send(HttpReply::error(500, QStringLiteral("simulated upstream failure")));
+                    } else {
+                        reply->send(HttpReply::json(200,
+                            QJsonObject { { QStringLiteral("account"), account }, { QStringLiteral("balance"), balance } }));
+                    }
+                    m_upstream.answered.fetch_add(1, std::memory_order_relaxed);
+                });
+            // A caller that gives up (its task cancelled at the deadline) closes the connection:
+            // stop the timer, nothing is written.
+            if (QTcpSocket *socket = reply->socket()) {
+                connect(socket, &QTcpSocket::disconnected, this, [this, timers, timer] {
+                    if (*timer == 0)
+                        return;
+                    timers->cancel(*timer);
+                    *timer = 0;
+                    m_upstream.abandoned.fetch_add(1, std::memory_order_relaxed);
+                });
+            }
         });
 }
 
@@ -82,7 +155,7 @@ void HttpFrontend::addServiceRoutes()
 void HttpFrontend::answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder)
 {
     const QString path = request.url().path();
-    if (m_paths.contains(path)) {
+    if (m_paths.contains(path) || path.startsWith(QLatin1String("/upstream/balance/"))) {
         HttpReply::error(405, QStringLiteral("method not allowed; use GET"))
             .withHeader(QByteArrayLiteral("Allow"), QByteArrayLiteral("GET"))
             .writeTo(responder);

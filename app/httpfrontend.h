@@ -2,14 +2,17 @@
 
 // The embedded HTTP server: route wiring on the server's own thread. Fan-out views run on the
 // request worker pool; this thread only parses, hands off and writes answers, so it never blocks.
+#include "fanoutspec.h"
 #include "httpreply.h"
 
 #include <QHostAddress>
+#include <QFuture>
 #include <QHttpServer>
 #include <QObject>
 #include <QSet>
 
 #include <atomic>
+#include <optional>
 #include <vector>
 
 class FanOutStrategy;
@@ -31,8 +34,20 @@ public:
     // Requests accepted but waiting for a free worker.
     int queued() const { return m_queued.load(std::memory_order_relaxed); }
 
+    // What the built-in upstream has seen; readable from any thread.
+    struct UpstreamCounters {
+        std::atomic<quint64> calls { 0 };
+        std::atomic<quint64> answered { 0 };
+        std::atomic<quint64> abandoned { 0 }; // the caller hung up before the answer
+    };
+    const UpstreamCounters &upstream() const { return m_upstream; }
+
 private:
     void addFanOutRoute(FanOutStrategy *strategy);
+    void addUpstreamRoute();
+    // A future answer, or none if the request must be turned away (503).
+    std::optional<QFuture<HttpReply>> runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec);
+    std::optional<QFuture<HttpReply>> runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec);
     void addServiceRoutes();
     void answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder);
 
@@ -43,4 +58,5 @@ private:
     QTcpServer *m_tcpServer = nullptr;
     QSet<QString> m_paths; // every routed path, to tell 405 from 404
     std::atomic<int> m_queued { 0 };
+    UpstreamCounters m_upstream;
 };

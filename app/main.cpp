@@ -12,6 +12,7 @@
 #include <QUrlQuery>
 
 #include <cstdio>
+#include <sys/resource.h>
 #include <memory>
 
 namespace {
@@ -30,6 +31,18 @@ QStringList argumentList(int argc, char *argv[])
     for (int i = 0; i < argc; ++i)
         arguments.append(QString::fromLocal8Bit(argv[i]));
     return arguments;
+}
+
+// Every kind=http task holds two sockets in this process (its call and the upstream's side of
+// it), and load tools open hundreds more: the usual soft limit of 1024 descriptors is far too
+// low. Raise it to what the system allows.
+void raiseFileLimit()
+{
+    rlimit limit {};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
 }
 
 void print(FILE *stream, const QString &text)
@@ -61,6 +74,7 @@ int main(int argc, char *argv[])
         options.headless = true;
     }
 
+    raiseFileLimit();
     std::unique_ptr<QCoreApplication> app;
     if (options.headless)
         app = std::make_unique<QCoreApplication>(argc, argv);

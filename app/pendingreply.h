@@ -17,6 +17,7 @@ public:
     explicit PendingReply(QHttpServerResponder &&responder);
 
     bool isClientGone() const { return m_socket.isNull(); }
+    QTcpSocket *socket() const { return m_socket.data(); }
     // Writes the reply unless the client is gone. Returns whether it was written.
     bool send(const HttpReply &reply);
 

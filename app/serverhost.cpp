@@ -1,11 +1,14 @@
 #include "serverhost.h"
 
+#include "awaitonestrategy.h"
+#include "continuationstrategy.h"
 #include "httpfrontend.h"
 #include "loopworker.h"
 #include "loopworkersimplestrategy.h"
 #include "loopworkerstrategy.h"
 #include "scopedloopstrategy.h"
 #include "sequentialstrategy.h"
+#include "threadpoolstrategy.h"
 #include "tracerecorder.h"
 
 #include <QSemaphore>
@@ -19,12 +22,18 @@ ServerHost::ServerHost(TraceRecorder &recorder, const ServerOptions &options)
     m_workers.setMaxThreadCount(options.workers);
     m_workers.setExpiryTimeout(-1);
     m_workers.setObjectName(QStringLiteral("request-workers"));
+    m_pool.setMaxThreadCount(options.poolThreads);
+    m_pool.setExpiryTimeout(-1);
+    m_pool.setObjectName(QStringLiteral("blocking-pool"));
 
     // The route table: one line per strategy.
     m_strategies.push_back(std::make_unique<SequentialStrategy>(recorder));
     m_strategies.push_back(std::make_unique<ScopedLoopStrategy>(recorder));
     m_strategies.push_back(std::make_unique<LoopWorkerStrategy>(recorder, *m_loopWorker));
     m_strategies.push_back(std::make_unique<LoopWorkerSimpleStrategy>(recorder, *m_loopWorker));
+    m_strategies.push_back(std::make_unique<AwaitOneStrategy>(recorder, *m_loopWorker));
+    m_strategies.push_back(std::make_unique<ThreadPoolStrategy>(recorder, m_pool));
+    m_strategies.push_back(std::make_unique<ContinuationStrategy>(recorder, *m_loopWorker));
 
     m_serverThread.setObjectName(QStringLiteral("http-server"));
 }
@@ -84,7 +93,30 @@ bool ServerHost::start(QString *error)
     m_url.setScheme(QStringLiteral("http"));
     m_url.setHost(m_options.address.toString());
     m_url.setPort(port);
+    for (const auto &strategy : m_strategies)
+        strategy->setUpstream(upstreamUrl());
     return true;
+}
+
+QUrl ServerHost::upstreamUrl() const
+{
+    if (!m_options.upstream.isEmpty())
+        return m_options.upstream;
+    // Listening on every address (0.0.0.0 or ::) is not an address to call: use loopback.
+    QUrl url = m_url;
+    if (m_options.address == QHostAddress::AnyIPv4 || m_options.address == QHostAddress::Any)
+        url.setHost(QStringLiteral("127.0.0.1"));
+    else if (m_options.address == QHostAddress::AnyIPv6)
+        url.setHost(QStringLiteral("::1"));
+    return url;
+}
+
+ServerHost::UpstreamStats ServerHost::upstreamStats() const
+{
+    if (!m_frontend)
+        return {};
+    const auto &counters = m_frontend->upstream();
+    return { counters.calls.load(), counters.answered.load(), counters.abandoned.load() };
 }
 
 void ServerHost::stop()
@@ -100,5 +132,8 @@ void ServerHost::stop()
     for (const auto &strategy : m_strategies)
         strategy->abortAll();
     m_workers.waitForDone();
+    // Blocking pool tasks stop early only when aborted (CPU work); others run to their end.
+    m_pool.clear();
+    m_pool.waitForDone();
     m_loopWorker.reset();
 }

@@ -31,6 +31,14 @@ public:
     void stop();
 
     QUrl url() const { return m_url; } // http://127.0.0.1:6543
+    QUrl upstreamUrl() const; // where kind=http tasks call
+    // Calls the built-in upstream has received, answered, and seen abandoned by their caller.
+    struct UpstreamStats {
+        quint64 calls = 0;
+        quint64 answered = 0;
+        quint64 abandoned = 0;
+    };
+    UpstreamStats upstreamStats() const;
     const ServerOptions &options() const { return m_options; }
     std::vector<FanOutStrategy *> strategies() const;
 
@@ -40,6 +48,7 @@ private:
     TraceRecorder &m_recorder;
     const ServerOptions m_options;
     QThreadPool m_workers;
+    QThreadPool m_pool; // what /thread-pool blocks
     std::unique_ptr<LoopWorker> m_loopWorker;
     std::vector<std::unique_ptr<FanOutStrategy>> m_strategies;
     QThread m_serverThread;

@@ -10,4 +10,8 @@ struct ServerOptions {
     int workers = 5; // request worker threads, like waitress' threads = 5
     int loopThreads = 1; // long-lived event-loop threads of the loop-worker strategies
     int maxQueue = 100; // requests waiting for a worker beyond this get 503
+    // Threads of the pool that /thread-pool blocks: as Python's ThreadPoolExecutor, a few
+    // dozen, enough for several requests' fan-outs at once.
+    int poolThreads = 32;
+    QUrl upstream; // where kind=http tasks call; empty: the built-in one on our own port
 };

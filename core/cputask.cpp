@@ -32,8 +32,10 @@ void CpuTask::start()
     const qint64 until = recorder.now() + plan().latencyNs;
     quint64 state = quint64(index()) * 0x9E3779B97F4A7C15ULL + 1;
     while (recorder.now() < until) {
-        if (fanIn().isGivenUp(index()) || fanIn().deadline().hasExpired())
+        if (isStoppable() && (fanIn().isGivenUp(index()) || fanIn().deadline().hasExpired()))
             return; // the request has moved on; finishing would be wasted work
+        if (fanIn().isAborted())
+            return; // the server is stopping
         state = computeSlice(state);
     }
     m_checksum = state;

@@ -15,7 +15,7 @@ FanIn::FanIn(TraceRecorder &recorder, quint64 requestId, FanOutPlan plan, QDeadl
         m_outcomes[i].index = i;
 }
 
-bool FanIn::begin(int index)
+bool FanIn::begin(int index, bool stoppable)
 {
     const qint64 now = m_recorder.now();
     const int lane = m_recorder.currentLane();
@@ -27,31 +27,44 @@ bool FanIn::begin(int index)
         outcome.status = TaskStatus::Running;
         outcome.startNs = now;
         outcome.lane = lane;
+        outcome.outlives = !stoppable;
     }
     m_recorder.taskStarted(m_requestId, index, m_plan.task(index).kind, now);
     return true;
 }
 
-bool FanIn::finish(int index, TaskStatus status, const QString &error)
+bool FanIn::finish(int index, TaskStatus status, const QString &error, std::optional<double> balance)
 {
     Q_ASSERT(isFinal(status));
     const qint64 now = m_recorder.now();
     int lane = -1;
+    bool allFinal = false;
     {
         QMutexLocker locker(&m_mutex);
         TaskOutcome &outcome = m_outcomes[index];
-        if (isFinal(outcome.status))
+        if (isFinal(outcome.status)) {
+            // Given up on already. A task that could not be stopped has only now let go of its
+            // thread: that is worth seeing, it is what blocking costs.
+            if (outcome.outlives) {
+                locker.unlock();
+                m_recorder.taskReleased(m_requestId, index, outcome.lane, now);
+            }
             return false;
+        }
         outcome.status = status;
         outcome.endNs = now;
         outcome.error = error;
         if (status == TaskStatus::Ok)
-            outcome.balance = m_plan.task(index).balance;
+            outcome.balance = balance.value_or(m_plan.task(index).balance);
         lane = outcome.lane;
-        if (++m_finalCount == m_outcomes.size())
+        if (++m_finalCount == m_outcomes.size()) {
             m_allFinal.wakeAll();
+            allFinal = true;
+        }
     }
     m_recorder.taskEnded(m_requestId, index, lane, status, now);
+    if (allFinal)
+        notifyAllFinal();
     return true;
 }
 
@@ -97,7 +110,9 @@ int FanIn::expireUnfinished()
     // A task that never started has no lane: its end still goes on record so that every task
     // of the request is accounted for.
     for (const TaskOutcome &outcome : std::as_const(expired))
-        m_recorder.taskEnded(m_requestId, outcome.index, outcome.lane, TaskStatus::TimedOut, now);
+        m_recorder.taskEnded(m_requestId, outcome.index, outcome.lane, TaskStatus::TimedOut, now, outcome.outlives);
+    if (!expired.isEmpty())
+        notifyAllFinal();
     return int(expired.size());
 }
 
@@ -125,6 +140,30 @@ bool FanIn::isAborted() const
 {
     QMutexLocker locker(&m_mutex);
     return m_aborted;
+}
+
+void FanIn::setOnAllFinal(std::function<void()> onAllFinal)
+{
+    bool already = false;
+    {
+        QMutexLocker locker(&m_mutex);
+        already = m_finalCount == m_outcomes.size();
+        if (!already)
+            m_onAllFinal = std::move(onAllFinal);
+    }
+    if (already)
+        onAllFinal();
+}
+
+void FanIn::notifyAllFinal()
+{
+    std::function<void()> onAllFinal;
+    {
+        QMutexLocker locker(&m_mutex);
+        std::swap(onAllFinal, m_onAllFinal); // once only
+    }
+    if (onAllFinal)
+        onAllFinal();
 }
 
 TaskOutcome FanIn::outcome(int index) const

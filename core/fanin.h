@@ -15,6 +15,7 @@
 #include <QWaitCondition>
 
 #include <functional>
+#include <optional>
 
 class TraceRecorder;
 
@@ -33,10 +34,13 @@ public:
     QDeadlineTimer deadline() const { return m_deadline; }
 
     // Task side, from the thread that runs the task. begin() returns false if the request has
-    // given up on the task already: it must not start.
-    bool begin(int index);
-    // Returns false if the task had already been given up on; its result is then dropped.
-    bool finish(int index, TaskStatus status, const QString &error = {});
+    // given up on the task already: it must not start. A task that cannot be stopped (a blocking
+    // call on a pool thread) goes on running after it is given up on; its thread's release is
+    // then recorded when it finishes.
+    bool begin(int index, bool stoppable = true);
+    // Returns false if the task had already been given up on; its result is then dropped. A
+    // balance overrides the plan's (an upstream's answer).
+    bool finish(int index, TaskStatus status, const QString &error = {}, std::optional<double> balance = {});
     // For work that cannot be interrupted (CPU loops): poll this between slices.
     bool isGivenUp(int index) const;
 
@@ -54,12 +58,17 @@ public:
     // it must only post (never wait).
     void setWakeUp(std::function<void()> wakeUp);
     bool isAborted() const;
+    // Called once, outside the lock, on the thread that makes the last task final (a task's or
+    // the one expiring them): how a continuation learns that the fan-in is over.
+    void setOnAllFinal(std::function<void()> onAllFinal);
 
     TaskOutcome outcome(int index) const;
     QVector<TaskOutcome> outcomes() const;
     int finishedCount() const;
 
 private:
+    void notifyAllFinal();
+
     TraceRecorder &m_recorder;
     const quint64 m_requestId;
     const FanOutPlan m_plan;
@@ -71,4 +80,5 @@ private:
     int m_finalCount = 0;
     bool m_aborted = false;
     std::function<void()> m_wakeUp;
+    std::function<void()> m_onAllFinal;
 };

@@ -9,7 +9,8 @@ FanOutPlan::FanOutPlan(const FanOutSpec &spec)
     , m_seed(spec.seed ? *spec.seed : QRandomGenerator::global()->generate64())
 {
     // QRandomGenerator is a std::seed_seq-seeded mt19937: the same seed gives the same draws on
-    // every platform. The order of draws per task is fixed: latency, failure, balance.
+    // every platform. The order of draws per task is fixed: latency, then failure. Balances are
+    // drawn per task (balanceFor), so that the upstream can give the same ones for kind=http.
     const quint32 seedWords[2] = { quint32(m_seed), quint32(m_seed >> 32) };
     QRandomGenerator random(seedWords, 2);
     constexpr qint64 nsPerMs = 1000 * 1000;
@@ -29,9 +30,27 @@ FanOutPlan::FanOutPlan(const FanOutSpec &spec)
         const double failDraw = random.generateDouble();
         task.fails = failDraw < spec.failRate;
 
-        task.balance = std::round((1.0 + random.bounded(19.0)) * 100.0) / 100.0;
+        task.balance = balanceFor(m_seed, i);
         m_tasks.append(task);
     }
+}
+
+double FanOutPlan::balanceFor(quint64 seed, int index)
+{
+    const quint32 seedWords[4] = { quint32(seed), quint32(seed >> 32), quint32(index), 0x62616cu };
+    QRandomGenerator random(seedWords, 4);
+    return std::round((1.0 + random.bounded(19.0)) * 100.0) / 100.0;
+}
+
+std::optional<int> FanOutPlan::accountIndex(const QString &account)
+{
+    if (!account.startsWith(QLatin1String("account-")))
+        return std::nullopt;
+    bool ok = false;
+    const int index = QStringView(account).mid(8).toInt(&ok);
+    if (!ok || index < 0 || accountName(index) != account)
+        return std::nullopt;
+    return index;
 }
 
 QString FanOutPlan::accountName(int index)

@@ -4,7 +4,10 @@
 #include "fanoutspec.h"
 #include "taskplan.h"
 
+#include <QUrl>
 #include <QVector>
+
+#include <optional>
 
 class FanOutPlan
 {
@@ -20,10 +23,18 @@ public:
     const TaskPlan &task(int index) const { return m_tasks.at(index); }
     const QVector<TaskPlan> &tasks() const { return m_tasks; }
 
+    // Where kind=http tasks send their calls: {upstream}/upstream/balance/account-N.
+    QUrl upstream() const { return m_upstream; }
+    void setUpstream(const QUrl &upstream) { m_upstream = upstream; }
+
     static QString accountName(int index);
+    static std::optional<int> accountIndex(const QString &account); // "account-7" -> 7
+    // The balance of account index under a seed: 1.00-20.00, two decimals.
+    static double balanceFor(quint64 seed, int index);
 
 private:
     FanOutSpec m_spec;
     quint64 m_seed = 0;
     QVector<TaskPlan> m_tasks;
+    QUrl m_upstream;
 };

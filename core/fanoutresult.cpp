@@ -45,7 +45,7 @@ QJsonObject FanOutResult::toJson() const
             entry.insert(QStringLiteral("error"), task.error);
         taskArray.append(entry);
     }
-    return QJsonObject {
+    QJsonObject json {
         { QStringLiteral("data"), data },
         { QStringLiteral("strategy"), strategy },
         { QStringLiteral("request_id"), qint64(requestId) },
@@ -54,4 +54,7 @@ QJsonObject FanOutResult::toJson() const
         { QStringLiteral("timeout_ms"), timeoutMs },
         { QStringLiteral("tasks"), taskArray },
     };
+    if (!error.isEmpty())
+        json.insert(QStringLiteral("error"), error);
+    return json;
 }

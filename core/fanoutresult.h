@@ -15,6 +15,7 @@ struct FanOutResult {
     qint64 startNs = 0; // TraceRecorder clock
     qint64 endNs = 0;
     int httpStatus = 200;
+    QString error; // with a status other than 200: why ("timeout")
     QVector<TaskOutcome> tasks;
     QStringList laneNames; // TaskOutcome::lane -> thread name
 

@@ -12,49 +12,74 @@ FanOutStrategy::~FanOutStrategy() = default;
 
 FanOutResult FanOutStrategy::execute(const FanOutSpec &spec)
 {
+    Run run = open(spec);
+    if (!run.fanIn->isAborted())
+        fanOut(run.fanIn);
+    return close(run);
+}
+
+QFuture<FanOutResult> FanOutStrategy::start(const FanOutSpec &spec)
+{
+    return QtFuture::makeReadyFuture(execute(spec));
+}
+
+FanOutStrategy::Run FanOutStrategy::open(const FanOutSpec &asked, int lane)
+{
+    const FanOutSpec spec = shape(asked);
     // The deadline starts when the view starts, as the original demo's timeout did: time spent
     // queued for a worker is the server's, not the view's.
     const QDeadlineTimer deadline(spec.timeoutMs, Qt::PreciseTimer);
-    FanOutResult result;
+    Run run;
+    FanOutResult &result = run.result;
     result.strategy = name();
     result.timeoutMs = spec.timeoutMs;
-    result.requestId = m_recorder.requestStarted(routeId(), spec.timeoutMs, spec.tasks);
+    result.requestId = m_recorder.requestStarted(routeId(), spec.timeoutMs, spec.tasks, lane);
     result.startNs = m_recorder.now();
 
     FanOutPlan plan(spec);
+    plan.setUpstream(m_upstream);
     result.seed = plan.seed();
-    auto fanIn = std::make_shared<FanIn>(m_recorder, result.requestId, std::move(plan), deadline);
+    run.fanIn = std::make_shared<FanIn>(m_recorder, result.requestId, std::move(plan), deadline);
     bool aborting = false;
     {
         QMutexLocker locker(&m_activeMutex);
-        m_active.insert(fanIn.get());
+        m_active.insert(run.fanIn.get(), run.fanIn);
         aborting = m_aborting;
     }
     if (aborting)
-        fanIn->abort();
-    else
-        fanOut(fanIn);
-    fanIn->expireUnfinished();
+        run.fanIn->abort();
+    return run;
+}
+
+FanOutResult FanOutStrategy::close(Run &run)
+{
+    run.fanIn->expireUnfinished();
     {
         QMutexLocker locker(&m_activeMutex);
-        m_active.remove(fanIn.get());
+        m_active.remove(run.fanIn.get());
     }
-
+    FanOutResult &result = run.result;
     result.endNs = m_recorder.now();
-    result.tasks = fanIn->outcomes();
+    result.tasks = run.fanIn->outcomes();
     for (const ThreadLane &lane : m_recorder.lanes())
         result.laneNames.append(lane.name);
-    result.httpStatus = httpStatus(result);
+    judge(result);
     m_recorder.requestEnded(result.requestId, result.httpStatus);
     return result;
 }
 
 void FanOutStrategy::abortAll()
 {
-    QMutexLocker locker(&m_activeMutex);
-    m_aborting = true;
-    for (FanIn *fanIn : std::as_const(m_active))
-        fanIn->abort();
+    QList<std::weak_ptr<FanIn>> active;
+    {
+        QMutexLocker locker(&m_activeMutex);
+        m_aborting = true;
+        active = m_active.values();
+    }
+    for (const std::weak_ptr<FanIn> &weak : std::as_const(active)) {
+        if (const auto fanIn = weak.lock())
+            fanIn->abort();
+    }
 }
 
 int FanOutStrategy::routeId()

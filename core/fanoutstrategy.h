@@ -1,13 +1,15 @@
 #pragma once
 
 // One way for a synchronous view to fan out to many tasks and fan back in by a deadline.
-// A route maps to one strategy; execute() is the whole view.
+// A route maps to one strategy.
 #include "fanoutresult.h"
 #include "fanoutspec.h"
 
+#include <QFuture>
 #include <QMutex>
-#include <QSet>
+#include <QHash>
 #include <QString>
+#include <QUrl>
 
 #include <atomic>
 #include <memory>
@@ -27,27 +29,55 @@ public:
     virtual QString name() const = 0;
     QString route() const { return QLatin1Char('/') + name(); }
 
+    // Whether a request holds a worker thread while it waits. Those that do run through
+    // execute() on a worker; the others through start(), on the server's thread.
+    virtual bool holdsWorker() const { return true; }
+
     // Runs one request on the calling thread and blocks it until every task is final or the
-    // spec's deadline, which starts now. Tasks not finished by then are cancelled and reported
-    // TimedOut; none of them changes the result afterwards.
+    // spec's deadline, which starts now. Tasks not finished by then are cancelled (or, if they
+    // cannot be, abandoned) and reported TimedOut; none of them changes the result afterwards.
     FanOutResult execute(const FanOutSpec &spec);
+    // For strategies that hold no worker: starts the request and returns at once; the future
+    // has the result by the deadline. The default runs execute() on the calling thread.
+    virtual QFuture<FanOutResult> start(const FanOutSpec &spec);
+
+    // Where kind=http tasks call.
+    void setUpstream(const QUrl &upstream) { m_upstream = upstream; }
+    QUrl upstream() const { return m_upstream; }
 
     // Gives up on every request running now, and on any that starts from now on (the server is
     // stopping): their views return at once with unfinished tasks TimedOut.
     void abortAll();
 
 protected:
-    // Starts the fan-in's tasks and waits for them until fanIn->deadline().
+    // One request between open() and close().
+    struct Run {
+        FanOutResult result;
+        std::shared_ptr<FanIn> fanIn;
+    };
+    // Records the request's start (on `lane`, or the calling thread's), draws its plan and
+    // starts its deadline. If the server is stopping, the fan-in comes back aborted.
+    Run open(const FanOutSpec &spec, int lane = -1);
+    // Expires what is unfinished, records the end and returns the result. Any thread.
+    FanOutResult close(Run &run);
+
+    // Starts the fan-in's tasks and waits for them until fanIn->deadline() (for execute()).
     virtual void fanOut(const std::shared_ptr<FanIn> &fanIn) = 0;
-    virtual int httpStatus(const FanOutResult &) const { return 200; }
+    // The spec this strategy runs: /await-one runs one task whatever was asked.
+    virtual FanOutSpec shape(const FanOutSpec &spec) const { return spec; }
+    // The answer's status, and its "error" when that is not 200.
+    virtual void judge(FanOutResult &) const { }
     TraceRecorder &recorder() const { return m_recorder; }
 
 private:
     int routeId();
 
     TraceRecorder &m_recorder;
+    QUrl m_upstream;
     std::atomic<int> m_routeId { -1 };
     QMutex m_activeMutex;
-    QSet<FanIn *> m_active;
+    // Weak: abortAll() aborts outside the lock (an abort may finish a request, which closes
+    // it, which takes the lock), and a request may end and go meanwhile.
+    QHash<FanIn *, std::weak_ptr<FanIn>> m_active;
     bool m_aborting = false;
 };

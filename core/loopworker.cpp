@@ -3,6 +3,7 @@
 #include "fanin.h"
 #include "loopthread.h"
 #include "task.h"
+#include "timerqueue.h"
 #include "tracerecorder.h"
 
 #include <QSemaphore>
@@ -90,6 +91,12 @@ TaskOutcome LoopWorker::awaitOne(const std::shared_ptr<FanIn> &fanIn)
     Q_ASSERT(fanIn->size() == 1);
     waitFor(schedule(fanIn));
     return fanIn->outcome(0);
+}
+
+void LoopWorker::callAt(qint64 dueNs, std::function<void()> fn)
+{
+    LoopThread *thread = m_threads[m_nextThread.fetch_add(1) % m_threads.size()].get();
+    thread->post([dueNs, fn = std::move(fn)]() mutable { TimerQueue::forCurrentThread()->schedule(dueNs, std::move(fn)); });
 }
 
 void LoopWorker::release(const TaskBatch &batch)

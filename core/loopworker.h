@@ -12,6 +12,7 @@
 #include <QVector>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -56,8 +57,14 @@ public:
     // Schedules the fan-in's single task and waits for it: its outcome, TimedOut at the deadline.
     TaskOutcome awaitOne(const std::shared_ptr<FanIn> &fanIn);
 
-private:
+    // Deletes the batch's task objects on their loop threads (stopping what still runs). Call
+    // once the fan-in is over; waitFor() does.
     void release(const TaskBatch &batch);
+    // Calls fn on a loop thread once CLOCK_MONOTONIC reaches dueNs (a QDeadlineTimer's
+    // deadlineNSecs()): how a waiter that holds no thread keeps its deadline.
+    void callAt(qint64 dueNs, std::function<void()> fn);
+
+private:
 
     TraceRecorder &m_recorder;
     std::vector<std::unique_ptr<LoopThread>> m_threads;

@@ -2,24 +2,8 @@
 
 #include "cputask.h"
 #include "fanin.h"
+#include "httptask.h"
 #include "timertask.h"
-
-#include <QTimer>
-
-namespace {
-
-// kind=http until the upstream exists: fails at once, saying why, rather than pretending.
-class UnavailableTask : public Task
-{
-public:
-    using Task::Task;
-    void start() override
-    {
-        QTimer::singleShot(0, this, [this] { complete(TaskStatus::Failed, QStringLiteral("kind=http is not available in this build")); });
-    }
-};
-
-} // namespace
 
 std::atomic<int> Task::s_live { 0 };
 
@@ -31,9 +15,10 @@ Task *Task::create(const std::shared_ptr<FanIn> &fanIn, int index, QObject *pare
     case TaskKind::Cpu:
         return new CpuTask(fanIn, index, parent);
     case TaskKind::Http:
-        break;
+        return new HttpTask(fanIn, index, parent);
     }
-    return new UnavailableTask(fanIn, index, parent);
+    Q_UNREACHABLE();
+    return nullptr;
 }
 
 Task::Task(std::shared_ptr<FanIn> fanIn, int index, QObject *parent)
@@ -54,8 +39,8 @@ const TaskPlan &Task::plan() const
     return m_fanIn->plan().task(m_index);
 }
 
-void Task::complete(TaskStatus status, const QString &error)
+void Task::complete(TaskStatus status, const QString &error, std::optional<double> balance)
 {
-    m_fanIn->finish(m_index, status, error);
+    m_fanIn->finish(m_index, status, error, balance);
     Q_EMIT finished(status);
 }

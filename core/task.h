@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 class FanIn;
 
@@ -23,6 +24,10 @@ public:
     const TaskPlan &plan() const;
     // Starts the work. The task must have been begun in its FanIn by the caller.
     virtual void start() = 0;
+    // A task that is not stoppable runs to its end even when its request gives up on it (it
+    // stands for a blocking call); only a stopping server interrupts it. Default: stoppable.
+    void setStoppable(bool stoppable) { m_stoppable = stoppable; }
+    bool isStoppable() const { return m_stoppable; }
 
     // Tasks alive in the process: lets tests prove that cancelled tasks are gone.
     static int liveCount() { return s_live.load(std::memory_order_acquire); }
@@ -30,13 +35,11 @@ public:
 Q_SIGNALS:
     void finished(TaskStatus status);
 
-public:
-    Task(std::shared_ptr<FanIn> fanIn, int index, QObject *parent);
-
 protected:
+    Task(std::shared_ptr<FanIn> fanIn, int index, QObject *parent);
     // Reports the final status to the FanIn (where the deadline may have won already) and emits
     // finished(). Call once.
-    void complete(TaskStatus status, const QString &error = {});
+    void complete(TaskStatus status, const QString &error = {}, std::optional<double> balance = {});
     FanIn &fanIn() const { return *m_fanIn; }
     int index() const { return m_index; }
 
@@ -44,4 +47,5 @@ private:
     static std::atomic<int> s_live;
     std::shared_ptr<FanIn> m_fanIn;
     const int m_index;
+    bool m_stoppable = true;
 };

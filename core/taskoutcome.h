@@ -13,4 +13,5 @@ struct TaskOutcome {
     qint64 endNs = -1;
     int lane = -1; // TraceRecorder lane of the thread that ran it; -1 if it never started
     QString error; // why it failed
+    bool outlives = false; // could not be stopped: its thread runs it on past a give-up
 };

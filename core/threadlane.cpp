@@ -5,6 +5,8 @@ QString threadKindName(ThreadKind kind)
     switch (kind) {
     case ThreadKind::Worker:
         return QStringLiteral("worker");
+    case ThreadKind::NoThread:
+        return QStringLiteral("continuations");
     case ThreadKind::Loop:
         return QStringLiteral("loop");
     case ThreadKind::Pool:

@@ -5,6 +5,7 @@
 
 enum class ThreadKind : quint8 {
     Worker, // request worker threads (the synchronous views run here)
+    NoThread, // a virtual lane: requests waiting on continuations, holding no thread
     Loop, // long-lived event-loop threads of the loop-worker strategies
     Pool, // blocking thread-pool threads
     Upstream, // threads serving the built-in upstream

@@ -7,7 +7,15 @@
 #include <QtGlobal>
 
 struct TraceEvent {
-    enum class Type : quint8 { RequestStarted, RequestEnded, TaskStarted, TaskEnded };
+    enum class Type : quint8 {
+        RequestStarted,
+        RequestEnded,
+        TaskStarted,
+        TaskEnded,
+        // A task given up on (TaskEnded TimedOut with `outlives`) that could not be stopped has
+        // finally let go of its thread.
+        TaskReleased,
+    };
 
     quint64 seq = 0; // 1, 2, 3 ... in the order the recorder published them
     qint64 timeNs = 0; // TraceRecorder::now() when it happened
@@ -20,5 +28,6 @@ struct TraceEvent {
     qint16 httpStatus = 0; // RequestEnded
     TaskStatus status = TaskStatus::Queued; // TaskEnded
     TaskKind kind = TaskKind::Timer; // TaskStarted
+    bool outlives = false; // TaskEnded: the task runs on; a TaskReleased event will follow
     Type type = Type::RequestStarted;
 };

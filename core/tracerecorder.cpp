@@ -75,6 +75,22 @@ int TraceRecorder::currentLane()
     return registerCurrentThread(ThreadKind::Other);
 }
 
+int TraceRecorder::virtualLane(ThreadKind kind, const QString &name)
+{
+    QMutexLocker locker(&m_namesMutex);
+    for (const ThreadLane &lane : std::as_const(m_lanes)) {
+        if (lane.name == name)
+            return lane.id;
+    }
+    ThreadLane lane;
+    lane.id = int(m_lanes.size());
+    lane.kind = kind;
+    lane.ordinal = 1;
+    lane.name = name;
+    m_lanes.append(lane);
+    return lane.id;
+}
+
 QVector<ThreadLane> TraceRecorder::lanes() const
 {
     QMutexLocker locker(&m_namesMutex);
@@ -104,13 +120,13 @@ QString TraceRecorder::routeName(int id) const
     return m_routes.value(id);
 }
 
-quint64 TraceRecorder::requestStarted(int route, int timeoutMs, int taskCount)
+quint64 TraceRecorder::requestStarted(int route, int timeoutMs, int taskCount, int lane)
 {
     TraceEvent event;
     event.type = TraceEvent::Type::RequestStarted;
     event.timeNs = now();
     event.requestId = m_nextRequestId.fetch_add(1, std::memory_order_relaxed);
-    event.lane = currentLane();
+    event.lane = lane >= 0 ? lane : currentLane();
     event.route = route;
     event.timeoutMs = timeoutMs;
     event.taskCount = taskCount;
@@ -141,7 +157,7 @@ void TraceRecorder::taskStarted(quint64 requestId, int task, TaskKind kind, qint
     record(event);
 }
 
-void TraceRecorder::taskEnded(quint64 requestId, int task, int lane, TaskStatus status, qint64 timeNs)
+void TraceRecorder::taskEnded(quint64 requestId, int task, int lane, TaskStatus status, qint64 timeNs, bool outlives)
 {
     TraceEvent event;
     event.type = TraceEvent::Type::TaskEnded;
@@ -150,6 +166,18 @@ void TraceRecorder::taskEnded(quint64 requestId, int task, int lane, TaskStatus 
     event.lane = lane;
     event.task = task;
     event.status = status;
+    event.outlives = outlives;
+    record(event);
+}
+
+void TraceRecorder::taskReleased(quint64 requestId, int task, int lane, qint64 timeNs)
+{
+    TraceEvent event;
+    event.type = TraceEvent::Type::TaskReleased;
+    event.timeNs = timeNs;
+    event.requestId = requestId;
+    event.lane = lane;
+    event.task = task;
     record(event);
 }
 

@@ -34,6 +34,9 @@ public:
     int registerCurrentThread(ThreadKind kind);
     // The calling thread's lane, registered as ThreadKind::Other if it has none.
     int currentLane();
+    // A lane that is no thread: where requests that hold no thread while they wait are drawn.
+    // Made once per name.
+    int virtualLane(ThreadKind kind, const QString &name);
     QVector<ThreadLane> lanes() const;
     ThreadLane lane(int id) const;
 
@@ -42,10 +45,12 @@ public:
     QString routeName(int id) const;
 
     // Writers, callable from any thread.
-    quint64 requestStarted(int route, int timeoutMs, int taskCount);
+    // On the calling thread's lane, or on `lane` if it is given (a virtual one).
+    quint64 requestStarted(int route, int timeoutMs, int taskCount, int lane = -1);
     void requestEnded(quint64 requestId, int httpStatus);
     void taskStarted(quint64 requestId, int task, TaskKind kind, qint64 timeNs);
-    void taskEnded(quint64 requestId, int task, int lane, TaskStatus status, qint64 timeNs);
+    void taskEnded(quint64 requestId, int task, int lane, TaskStatus status, qint64 timeNs, bool outlives = false);
+    void taskReleased(quint64 requestId, int task, int lane, qint64 timeNs);
 
     // Readers, callable from any thread. eventsSince(n) returns published events with seq > n,
     // oldest first, at most maxCount; if n is older than the history keeps, it starts at the

@@ -29,6 +29,7 @@ private Q_SLOTS:
     void timedOutTasksShowAsTimedOut();
     void requestsFromOtherClientsAppearToo();
     void timelinePaintsTheSpans();
+    void controlsMakeTheQuery();
 
 private:
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
@@ -85,17 +86,25 @@ quint64 TestMainWindow::press(const QString &route, int tasks, int latencyMs, in
 void TestMainWindow::pressingARouteButtonShowsTheRequest_data()
 {
     QTest::addColumn<QString>("route");
+    QTest::addColumn<int>("requestLaneKind");
     QTest::addColumn<int>("taskLaneKind");
-    QTest::addRow("sequential") << QStringLiteral("/sequential") << int(ThreadKind::Worker);
-    QTest::addRow("async-scoped") << QStringLiteral("/async-scoped") << int(ThreadKind::Worker);
-    QTest::addRow("async-worker") << QStringLiteral("/async-worker") << int(ThreadKind::Loop);
-    QTest::addRow("async-worker-simple") << QStringLiteral("/async-worker-simple") << int(ThreadKind::Loop);
+    QTest::addColumn<int>("taskCount");
+    const int worker = int(ThreadKind::Worker);
+    QTest::addRow("sequential") << QStringLiteral("/sequential") << worker << worker << 3;
+    QTest::addRow("async-scoped") << QStringLiteral("/async-scoped") << worker << worker << 3;
+    QTest::addRow("async-worker") << QStringLiteral("/async-worker") << worker << int(ThreadKind::Loop) << 3;
+    QTest::addRow("async-worker-simple") << QStringLiteral("/async-worker-simple") << worker << int(ThreadKind::Loop) << 3;
+    QTest::addRow("await-one") << QStringLiteral("/await-one") << worker << int(ThreadKind::Loop) << 1;
+    QTest::addRow("thread-pool") << QStringLiteral("/thread-pool") << worker << int(ThreadKind::Pool) << 3;
+    QTest::addRow("async-continuation") << QStringLiteral("/async-continuation") << int(ThreadKind::NoThread) << int(ThreadKind::Loop) << 3;
 }
 
 void TestMainWindow::pressingARouteButtonShowsTheRequest()
 {
     QFETCH(QString, route);
+    QFETCH(int, requestLaneKind);
     QFETCH(int, taskLaneKind);
+    QFETCH(int, taskCount);
     const quint64 id = press(route, 3, 50, 2000);
     QVERIFY(id > 0);
     TimelineModel *model = m_window->timelineModel();
@@ -103,7 +112,7 @@ void TestMainWindow::pressingARouteButtonShowsTheRequest()
     QTRY_VERIFY_WITH_TIMEOUT(model->request(id) && !model->request(id)->request.isOpen(), 2000);
     const TimelineModel::RequestView view = *model->request(id);
     QCOMPARE(view.route, route);
-    QCOMPARE(view.tasks.size(), 3);
+    QCOMPARE(view.tasks.size(), taskCount);
     for (const TimelineSpan &task : view.tasks) {
         QCOMPARE(task.status, TaskStatus::Ok);
         QVERIFY(task.endNs - task.startNs >= 50 * 1000000);
@@ -118,7 +127,7 @@ void TestMainWindow::pressingARouteButtonShowsTheRequest()
         }
         return -1;
     };
-    QCOMPARE(kindOfLaneHolding(id, TimelineSpan::Type::Request), int(ThreadKind::Worker));
+    QCOMPARE(kindOfLaneHolding(id, TimelineSpan::Type::Request), requestLaneKind);
     QCOMPARE(kindOfLaneHolding(id, TimelineSpan::Type::Task), taskLaneKind);
 }
 
@@ -172,6 +181,28 @@ void TestMainWindow::timelinePaintsTheSpans()
     QVERIFY(count(TimelineStyle::taskColor(TaskStatus::Ok)) > 100);
     QVERIFY(count(TimelineStyle::requestColor(false)) > 100);
     QVERIFY(count(TimelineStyle::deadlineColor()) > 10);
+}
+
+void TestMainWindow::controlsMakeTheQuery()
+{
+    RequestPanel *panel = m_window->requestPanel();
+    FanOutSpec spec;
+    spec.tasks = 7;
+    spec.latencyMs = 250;
+    spec.jitterMs = 40;
+    spec.failRate = 0.25;
+    spec.timeoutMs = 900;
+    spec.kind = TaskKind::Http;
+    panel->setSpec(spec);
+    QCOMPARE(panel->spec(), spec);
+    const QUrl url = panel->requestUrl(QStringLiteral("/thread-pool"));
+    QCOMPARE(url.path(), QStringLiteral("/thread-pool"));
+    const auto parsed = FanOutSpec::fromQuery(QUrlQuery(url));
+    QVERIFY(std::holds_alternative<FanOutSpec>(parsed));
+    QCOMPARE(std::get<FanOutSpec>(parsed), spec);
+    // And every route has its button.
+    for (FanOutStrategy *strategy : m_server->strategies())
+        QVERIFY2(panel->button(strategy->route()), qPrintable(strategy->route()));
 }
 
 QTEST_MAIN(TestMainWindow)

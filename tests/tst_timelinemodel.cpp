@@ -26,6 +26,8 @@ private Q_SLOTS:
     void timeRangeCoversAllSpans();
     void clearKeepsLanesAndDropsSpans();
     void followsARecorderLive();
+    void tasksThatOutliveTheirRequestRunOn();
+    void overlappingRequestsGetSubRows();
 
 private:
     static ThreadLane lane(int id, ThreadKind kind, int ordinal);
@@ -260,6 +262,51 @@ void TestTimelineModel::followsARecorderLive()
     QCOMPARE(view->route, QStringLiteral("/async-worker"));
     QCOMPARE(view->tasks.size(), 1);
     QCOMPARE(view->tasks.constFirst().status, TaskStatus::Ok);
+}
+
+void TestTimelineModel::tasksThatOutliveTheirRequestRunOn()
+{
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->addLane(lane(1, ThreadKind::Pool, 1));
+    TraceEvent given = taskEnded(1, 0, 1, 100 * Ms, TaskStatus::TimedOut);
+    given.outlives = true;
+    m_model->applyEvents({ requestStarted(1, 0, 0, 100, 1), taskStarted(1, 0, 1, 0), given, requestEnded(1, 0, 100 * Ms) });
+    TimelineSpan task = m_model->request(1)->tasks.constFirst();
+    QCOMPARE(task.status, TaskStatus::TimedOut);
+    QCOMPARE(task.endNs, 100 * Ms);
+    QVERIFY(task.isRunningOn());
+    QCOMPARE(m_model->openSpanCount(), 1); // the view keeps drawing it
+    // Its pool thread is still busy: a new task there takes another sub-row.
+    m_model->applyEvents({ requestStarted(2, 0, 150 * Ms, 1000, 1), taskStarted(2, 0, 1, 150 * Ms) });
+    QCOMPARE(m_model->request(2)->tasks.constFirst().slot, 1);
+
+    TraceEvent released;
+    released.type = TraceEvent::Type::TaskReleased;
+    released.requestId = 1;
+    released.task = 0;
+    released.lane = 1;
+    released.timeNs = 400 * Ms;
+    m_model->applyEvents({ released });
+    task = m_model->request(1)->tasks.constFirst();
+    QVERIFY(!task.isRunningOn());
+    QCOMPARE(task.releasedNs, 400 * Ms);
+    QCOMPARE(m_model->openSpanCount(), 2); // request 2 and its task
+    QCOMPARE(m_model->timeRange().second, 400 * Ms);
+}
+
+void TestTimelineModel::overlappingRequestsGetSubRows()
+{
+    m_model->addLane(lane(0, ThreadKind::NoThread, 1));
+    m_model->applyEvents({
+        requestStarted(1, 0, 0, 1000, 0),
+        requestStarted(2, 0, 10 * Ms, 1000, 0),
+        requestEnded(1, 0, 20 * Ms),
+        requestStarted(3, 0, 30 * Ms, 1000, 0),
+    });
+    QCOMPARE(m_model->lane(0).requestSlotCount, 2);
+    QCOMPARE(m_model->request(1)->request.slot, 0);
+    QCOMPARE(m_model->request(2)->request.slot, 1);
+    QCOMPARE(m_model->request(3)->request.slot, 0);
 }
 
 QTEST_GUILESS_MAIN(TestTimelineModel)

@@ -1,5 +1,7 @@
 #include "requestpanel.h"
 
+#include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFontDatabase>
 #include <QFormLayout>
@@ -62,8 +64,27 @@ RequestPanel::RequestPanel(const QUrl &serverUrl, const QStringList &routes, QWi
     m_timeout = makeSpinBox(FanOutSpec::MinTimeoutMs, FanOutSpec::MaxTimeoutMs, defaults.timeoutMs, tr(" ms"),
         tr("Deadline for the whole fan-out: unfinished tasks are cancelled and reported timed_out"));
     m_timeout->setSingleStep(100);
+    m_jitter = makeSpinBox(0, FanOutSpec::MaxJitterMs, defaults.jitterMs, tr(" ms"),
+        tr("Each task's latency is drawn uniformly from latency ± jitter"));
+    m_jitter->setSingleStep(50);
+    m_failRate = new QDoubleSpinBox;
+    m_failRate->setRange(0.0, 1.0);
+    m_failRate->setDecimals(2);
+    m_failRate->setSingleStep(0.05);
+    m_failRate->setValue(defaults.failRate);
+    m_failRate->setToolTip(tr("Probability that a task fails (an upstream 500 for kind http)"));
+    m_kind = new QComboBox;
+    for (TaskKind kind : { TaskKind::Timer, TaskKind::Http, TaskKind::Cpu })
+        m_kind->addItem(taskKindName(kind), int(kind));
+    m_kind->setItemData(0, tr("A timer in the event loop of the thread that runs the task (simulated I/O)"), Qt::ToolTipRole);
+    m_kind->setItemData(1, tr("A real HTTP call to the upstream, which answers after the latency"), Qt::ToolTipRole);
+    m_kind->setItemData(2, tr("CPU work for the latency, holding the thread that runs it"), Qt::ToolTipRole);
+    m_kind->setToolTip(tr("What a task does while it takes its latency"));
+    form->addRow(tr("&kind"), m_kind);
     form->addRow(tr("&tasks"), m_tasks);
     form->addRow(tr("&latency_ms"), m_latency);
+    form->addRow(tr("&jitter_ms"), m_jitter);
+    form->addRow(tr("&fail_rate"), m_failRate);
     form->addRow(tr("time&out_ms"), m_timeout);
 
     m_inFlightLabel = new QLabel;
@@ -94,6 +115,9 @@ FanOutSpec RequestPanel::spec() const
     spec.tasks = m_tasks->value();
     spec.latencyMs = m_latency->value();
     spec.timeoutMs = m_timeout->value();
+    spec.jitterMs = m_jitter->value();
+    spec.failRate = m_failRate->value();
+    spec.kind = TaskKind(m_kind->currentData().toInt());
     return spec;
 }
 
@@ -103,6 +127,9 @@ void RequestPanel::setSpec(const FanOutSpec &spec)
     m_tasks->setValue(spec.tasks);
     m_latency->setValue(spec.latencyMs);
     m_timeout->setValue(spec.timeoutMs);
+    m_jitter->setValue(spec.jitterMs);
+    m_failRate->setValue(spec.failRate);
+    m_kind->setCurrentIndex(m_kind->findData(int(spec.kind)));
 }
 
 QUrl RequestPanel::requestUrl(const QString &route) const
@@ -196,5 +223,11 @@ QString RequestPanel::describe(const QString &route)
         return tr("Tasks scheduled on the shared event-loop thread(s); the worker waits with the deadline");
     if (route == QLatin1String("/async-worker-simple"))
         return tr("As /async-worker, through the waitResults helper: only successful results");
+    if (route == QLatin1String("/await-one"))
+        return tr("One task through the awaitOne helper: 200 with its result, 504 at the deadline");
+    if (route == QLatin1String("/thread-pool"))
+        return tr("Each task blocks a thread of a QThreadPool; blocked tasks run on past the deadline");
+    if (route == QLatin1String("/async-continuation"))
+        return tr("No thread is held while waiting: the answer is a continuation of the tasks' future");
     return route;
 }

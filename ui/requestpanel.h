@@ -10,6 +10,8 @@
 #include <QUrl>
 #include <QWidget>
 
+class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
@@ -49,6 +51,9 @@ private:
     QSpinBox *m_tasks = nullptr;
     QSpinBox *m_latency = nullptr;
     QSpinBox *m_timeout = nullptr;
+    QSpinBox *m_jitter = nullptr;
+    QDoubleSpinBox *m_failRate = nullptr;
+    QComboBox *m_kind = nullptr;
     QLabel *m_inFlightLabel = nullptr;
     QLabel *m_summary = nullptr;
     QPlainTextEdit *m_response = nullptr;

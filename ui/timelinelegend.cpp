@@ -11,7 +11,7 @@ constexpr int SwatchHeight = 10;
 constexpr int Gap = 6;
 constexpr int Spacing = 16;
 
-enum class Entry { Request, Running, Ok, Failed, TimedOut, Deadline };
+enum class Entry { Request, Running, Ok, Failed, TimedOut, RunningOn, Http, Cpu, Deadline };
 
 QString entryText(Entry entry)
 {
@@ -26,13 +26,19 @@ QString entryText(Entry entry)
         return TimelineLegend::tr("failed");
     case Entry::TimedOut:
         return TimelineLegend::tr("timed out");
+    case Entry::RunningOn:
+        return TimelineLegend::tr("ran on, given up");
+    case Entry::Http:
+        return TimelineLegend::tr("http");
+    case Entry::Cpu:
+        return TimelineLegend::tr("cpu");
     case Entry::Deadline:
         return TimelineLegend::tr("deadline");
     }
     return {};
 }
 
-constexpr Entry Entries[] = { Entry::Request, Entry::Running, Entry::Ok, Entry::Failed, Entry::TimedOut, Entry::Deadline };
+constexpr Entry Entries[] = { Entry::Request, Entry::Running, Entry::Ok, Entry::Failed, Entry::TimedOut, Entry::RunningOn, Entry::Http, Entry::Cpu, Entry::Deadline };
 
 } // namespace
 
@@ -40,7 +46,8 @@ TimelineLegend::TimelineLegend(QWidget *parent)
     : QWidget(parent)
 {
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
-    setToolTip(tr("Requests are drawn on the worker thread that ran them; tasks on the thread that ran them."));
+    setToolTip(tr("Requests are drawn on the worker thread that ran them; tasks on the thread that ran them. "
+                  "A notch at a task's start marks http (blue) and cpu (purple) tasks."));
 }
 
 QSize TimelineLegend::sizeHint() const
@@ -73,6 +80,17 @@ void TimelineLegend::paintEvent(QPaintEvent *)
             break;
         case Entry::TimedOut:
             TimelineStyle::paintTask(painter, swatch, TaskStatus::TimedOut);
+            break;
+        case Entry::RunningOn:
+            TimelineStyle::paintRunningOn(painter, swatch);
+            break;
+        case Entry::Http:
+            TimelineStyle::paintTask(painter, swatch, TaskStatus::Ok);
+            TimelineStyle::paintKindMark(painter, swatch, TaskKind::Http);
+            break;
+        case Entry::Cpu:
+            TimelineStyle::paintTask(painter, swatch, TaskStatus::Ok);
+            TimelineStyle::paintKindMark(painter, swatch, TaskKind::Cpu);
             break;
         case Entry::Deadline:
             TimelineStyle::paintDeadline(painter, x + SwatchWidth / 2.0, y - 1, y + SwatchHeight + 1);

@@ -107,6 +107,9 @@ void TimelineModel::applyEvents(const QVector<TraceEvent> &events)
         case TraceEvent::Type::TaskEnded:
             endTask(event);
             break;
+        case TraceEvent::Type::TaskReleased:
+            releaseTask(event);
+            break;
         }
         m_lastSeq = std::max(m_lastSeq, event.seq);
     }
@@ -129,8 +132,29 @@ void TimelineModel::endTask(const TraceEvent &event)
         return;
     }
     const SpanRef ref = it->tasks.at(event.task);
-    spanAt(ref).status = event.status;
+    TimelineSpan &span = spanAt(ref);
+    span.status = event.status;
+    if (event.outlives && span.isOpen()) {
+        span.outlives = true; // stays on screen, running on, until its thread lets go
+        ++m_runningOn;
+    }
     endSpan(ref, event.timeNs);
+}
+
+void TimelineModel::releaseTask(const TraceEvent &event)
+{
+    const auto it = m_requests.constFind(event.requestId);
+    if (it == m_requests.cend() || event.task >= it->tasks.size() || !it->tasks.at(event.task).isValid())
+        return;
+    const SpanRef ref = it->tasks.at(event.task);
+    TimelineSpan &span = spanAt(ref);
+    if (!span.isRunningOn())
+        return;
+    span.releasedNs = std::max(span.endNs, event.timeNs);
+    --m_runningOn;
+    m_lastEnd = std::max(m_lastEnd, span.releasedNs);
+    m_lanes[m_rowByLane.value(ref.laneId)].slotBusyUntil[span.slot] = span.releasedNs;
+    m_touchedLanes.insert(ref.laneId);
 }
 
 TimelineModel::RequestEntry &TimelineModel::requestEntry(quint64 requestId, int taskCount)
@@ -147,17 +171,18 @@ TimelineModel::SpanRef TimelineModel::addSpan(int laneId, TimelineSpan span)
         return {};
     const int row = ensureLane(laneId);
     TimelineLane &lane = m_lanes[row];
-    if (span.type == TimelineSpan::Type::Task) {
-        // The first sub-row free at the span's start; a new one if all are busy.
-        int slot = 0;
-        while (slot < lane.slotBusyUntil.size() && lane.slotBusyUntil.at(slot) > span.startNs)
-            ++slot;
-        if (slot == lane.slotBusyUntil.size())
-            lane.slotBusyUntil.append(OpenSlot);
-        lane.slotBusyUntil[slot] = OpenSlot;
-        lane.slotCount = std::max(lane.slotCount, slot + 1);
-        span.slot = slot;
-    }
+    // The first sub-row free at the span's start; a new one if all are busy.
+    const bool task = span.type == TimelineSpan::Type::Task;
+    QVector<qint64> &busyUntil = task ? lane.slotBusyUntil : lane.requestSlotBusyUntil;
+    int slot = 0;
+    while (slot < busyUntil.size() && busyUntil.at(slot) > span.startNs)
+        ++slot;
+    if (slot == busyUntil.size())
+        busyUntil.append(OpenSlot);
+    busyUntil[slot] = OpenSlot;
+    int &slotCount = task ? lane.slotCount : lane.requestSlotCount;
+    slotCount = std::max(slotCount, slot + 1);
+    span.slot = slot;
     lane.spans.append(span);
     ++m_openSpans;
     m_firstStart = std::min(m_firstStart, span.startNs);
@@ -174,10 +199,11 @@ void TimelineModel::endSpan(SpanRef ref, qint64 endNs)
     span.endNs = std::max(span.startNs, endNs);
     --m_openSpans;
     m_lastEnd = std::max(m_lastEnd, span.endNs);
-    if (span.type == TimelineSpan::Type::Task) {
-        TimelineLane &lane = m_lanes[m_rowByLane.value(ref.laneId)];
+    TimelineLane &lane = m_lanes[m_rowByLane.value(ref.laneId)];
+    if (span.type == TimelineSpan::Type::Request)
+        lane.requestSlotBusyUntil[span.slot] = span.endNs;
+    else if (!span.outlives)
         lane.slotBusyUntil[span.slot] = span.endNs;
-    }
     m_touchedLanes.insert(ref.laneId);
 }
 
@@ -220,10 +246,13 @@ void TimelineModel::clear()
         lane.spans.clear();
         lane.slotCount = 0;
         lane.slotBusyUntil.clear();
+        lane.requestSlotCount = 0;
+        lane.requestSlotBusyUntil.clear();
     }
     m_requests.clear();
     m_requestOrder.clear();
     m_openSpans = 0;
+    m_runningOn = 0;
     m_firstStart = std::numeric_limits<qint64>::max();
     m_lastEnd = std::numeric_limits<qint64>::min();
     endResetModel();
@@ -254,7 +283,7 @@ QVariant TimelineModel::data(const QModelIndex &index, int role) const
         return int(lane.spans.size());
     case OpenSpanCountRole:
         return int(std::count_if(lane.spans.cbegin(), lane.spans.cend(),
-            [](const TimelineSpan &s) { return s.isOpen(); }));
+            [](const TimelineSpan &s) { return s.isOpen() || s.isRunningOn(); }));
     case SlotCountRole:
         return lane.slotCount;
     }

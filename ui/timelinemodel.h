@@ -23,6 +23,9 @@ struct TimelineLane {
     QVector<TimelineSpan> spans; // in order of start events
     int slotCount = 0; // task sub-rows in use at most
     QVector<qint64> slotBusyUntil; // per slot: end of its last span, max() while open
+    // Requests overlap only on a lane that is no thread (continuations): they get sub-rows too.
+    int requestSlotCount = 0;
+    QVector<qint64> requestSlotBusyUntil;
 };
 
 class TimelineModel : public QAbstractListModel
@@ -72,7 +75,8 @@ public:
     QVector<quint64> requestIds() const; // oldest first
     // Earliest start and latest end (or open start) of all spans; {0, 0} when empty.
     QPair<qint64, qint64> timeRange() const;
-    int openSpanCount() const { return m_openSpans; }
+    // Spans still growing: open ones, and tasks given up on that run on.
+    int openSpanCount() const { return m_openSpans + m_runningOn; }
     quint64 lastSeq() const { return m_lastSeq; }
 
 Q_SIGNALS:
@@ -89,6 +93,7 @@ private:
     void pull();
     SpanRef addSpan(int laneId, TimelineSpan span);
     void endTask(const TraceEvent &event);
+    void releaseTask(const TraceEvent &event);
     void endSpan(SpanRef ref, qint64 endNs);
     TimelineSpan &spanAt(SpanRef ref) { return m_lanes[m_rowByLane.value(ref.laneId)].spans[ref.span]; }
     const TimelineSpan &spanAt(SpanRef ref) const { return m_lanes[m_rowByLane.value(ref.laneId)].spans[ref.span]; }
@@ -103,6 +108,7 @@ private:
     QVector<quint64> m_requestOrder;
     QHash<int, QString> m_routeNames;
     int m_openSpans = 0;
+    int m_runningOn = 0;
     qint64 m_firstStart = std::numeric_limits<qint64>::max();
     qint64 m_lastEnd = std::numeric_limits<qint64>::min();
     QSet<int> m_touchedLanes; // lanes changed by the batch being applied

@@ -20,8 +20,13 @@ struct TimelineSpan {
     qint64 startNs = 0;
     qint64 endNs = -1; // -1 while open
     qint64 deadlineNs = -1; // requests: when the view gives up
+    // Tasks that could not be stopped when given up on (blocking pool calls): their thread ran
+    // them on until releasedNs (-1 while it still does).
+    bool outlives = false;
+    qint64 releasedNs = -1;
 
     bool isOpen() const { return endNs < 0; }
+    bool isRunningOn() const { return outlives && releasedNs < 0; }
     // The end to draw: open spans grow until now.
     qint64 endOr(qint64 nowNs) const { return isOpen() ? std::max(startNs, nowNs) : endNs; }
 };

@@ -73,3 +73,31 @@ void TimelineStyle::paintDeadline(QPainter &painter, qreal x, qreal top, qreal b
     flag.closeSubpath();
     painter.fillPath(flag, color);
 }
+
+void TimelineStyle::paintRunningOn(QPainter &painter, const QRectF &rect)
+{
+    const QColor color(0x75, 0x75, 0x75);
+    painter.fillRect(rect, color.lighter(170));
+    painter.fillRect(rect, QBrush(color, Qt::Dense5Pattern));
+}
+
+QColor TimelineStyle::kindColor(TaskKind kind)
+{
+    switch (kind) {
+    case TaskKind::Timer:
+        break;
+    case TaskKind::Http:
+        return QColor(0x15, 0x65, 0xc0);
+    case TaskKind::Cpu:
+        return QColor(0x6a, 0x1b, 0x9a);
+    }
+    return {};
+}
+
+void TimelineStyle::paintKindMark(QPainter &painter, const QRectF &rect, TaskKind kind)
+{
+    const QColor color = kindColor(kind);
+    if (!color.isValid() || rect.width() < 6)
+        return;
+    painter.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), color);
+}

@@ -3,6 +3,7 @@
 // How the timeline draws requests, tasks and deadlines. The view and the legend share it, so the
 // legend always matches. Finished states differ in colour and in pattern, for colour-blind eyes
 // and greyscale screenshots alike.
+#include "taskkind.h"
 #include "taskstatus.h"
 
 #include <QColor>
@@ -19,6 +20,11 @@ public:
 
     static void paintRequest(QPainter &painter, const QRectF &rect, bool open);
     static void paintTask(QPainter &painter, const QRectF &rect, TaskStatus status);
+    // The part of a task that ran on after its request gave up on it (it could not be stopped).
+    static void paintRunningOn(QPainter &painter, const QRectF &rect);
+    static QColor kindColor(TaskKind kind); // invalid for timer tasks: they are unmarked
+    // A notch at the start of a task bar telling http and cpu tasks from timer ones.
+    static void paintKindMark(QPainter &painter, const QRectF &rect, TaskKind kind);
     // A vertical line with a small flag on top, from top to bottom at x.
     static void paintDeadline(QPainter &painter, qreal x, qreal top, qreal bottom);
 };

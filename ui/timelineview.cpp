@@ -20,10 +20,16 @@ constexpr int StripGap = 2;
 constexpr int SlotHeight = 7;
 constexpr int MaxTaskAreaHeight = 84; // beyond 12 overlapping tasks, sub-rows get thinner
 constexpr int EmptyTaskAreaHeight = 8;
+constexpr int MaxRequestStripHeight = 6 * RequestStripHeight;
 
 int taskAreaHeight(int slots)
 {
     return slots == 0 ? EmptyTaskAreaHeight : std::min(slots * SlotHeight, MaxTaskAreaHeight);
+}
+
+int requestStripHeight(int slots)
+{
+    return std::clamp(slots * RequestStripHeight, RequestStripHeight, MaxRequestStripHeight);
 }
 
 QColor laneKindColor(ThreadKind kind)
@@ -31,6 +37,8 @@ QColor laneKindColor(ThreadKind kind)
     switch (kind) {
     case ThreadKind::Worker:
         return QColor(0x3f, 0x6f, 0xb8);
+    case ThreadKind::NoThread:
+        return QColor(0xbd, 0xbd, 0xbd);
     case ThreadKind::Loop:
         return QColor(0x7b, 0x1f, 0xa2);
     case ThreadKind::Pool:
@@ -110,7 +118,8 @@ void TimelineView::relayout()
     const int rows = m_model ? m_model->rowCount() : 0;
     for (int row = 0; row < rows; ++row) {
         m_laneTops.append(y);
-        y += 2 * LanePadding + RequestStripHeight + StripGap + taskAreaHeight(m_model->lane(row).slotCount);
+        const TimelineLane &lane = m_model->lane(row);
+        y += 2 * LanePadding + requestStripHeight(lane.requestSlotCount) + StripGap + taskAreaHeight(lane.slotCount);
     }
     m_laneTops.append(y);
     const int visible = viewport()->height() - axisHeight();
@@ -251,25 +260,28 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
     painter.setClipRect(QRectF(left, rect.top(), right - left, rect.height()), Qt::IntersectClip);
 
     const qreal stripTop = rect.top() + LanePadding;
-    const qreal tasksTop = stripTop + RequestStripHeight + StripGap;
+    const int requestSlots = std::max(1, lane.requestSlotCount);
+    const qreal requestH = qreal(requestStripHeight(lane.requestSlotCount)) / requestSlots;
+    const qreal tasksTop = stripTop + requestStripHeight(lane.requestSlotCount) + StripGap;
     const int slots = std::max(1, lane.slotCount);
     const qreal slotH = qreal(taskAreaHeight(lane.slotCount)) / slots;
     // Spans narrower than a pixel that land where the previous one in the same sub-row ended
     // are not drawn again: what keeps dense lanes cheap.
-    QVector<qreal> lastRight(slots + 1, -1e9);
+    QVector<qreal> lastRight(slots + requestSlots, -1e9);
     for (const TimelineSpan &span : lane.spans) {
         const qreal x0 = scale.mapTimeToX(span.startNs);
         const qreal x1 = std::max(x0 + 1.0, scale.mapTimeToX(span.endOr(now)));
-        if (x1 < left || x0 > right)
+        const qreal xLast = span.outlives ? scale.mapTimeToX(span.isRunningOn() ? now : span.releasedNs) : x1;
+        if (std::max(x1, xLast) < left || x0 > right)
             continue;
-        const int key = span.type == TimelineSpan::Type::Request ? slots : span.slot % slots;
+        const int key = span.type == TimelineSpan::Type::Request ? slots + span.slot % requestSlots : span.slot % slots;
         if (x1 - x0 < 1.0 && std::floor(x0) <= lastRight[key])
             continue;
         lastRight[key] = x1;
         if (span.type == TimelineSpan::Type::Request) {
-            const QRectF bar(x0, stripTop, x1 - x0, RequestStripHeight);
+            const QRectF bar(x0, stripTop + (span.slot % requestSlots) * requestH, x1 - x0, std::max(1.0, requestH - (requestH >= 4 ? 1 : 0)));
             TimelineStyle::paintRequest(painter, bar, span.isOpen());
-            if (bar.width() > 50) {
+            if (bar.width() > 50 && bar.height() >= painter.fontMetrics().height() - 4) {
                 painter.setPen(span.isOpen() ? pal.color(QPalette::Text) : QColor(Qt::white));
                 const QString label = QStringLiteral("#%1 %2").arg(span.requestId).arg(m_model->routeName(span.route));
                 painter.drawText(bar.adjusted(4, 0, -2, 0), Qt::AlignLeft | Qt::AlignVCenter,
@@ -280,7 +292,15 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
                 TimelineStyle::paintDeadline(painter, deadlineX, stripTop, rect.bottom() - 1);
         } else {
             const qreal y = tasksTop + (span.slot % slots) * slotH;
-            TimelineStyle::paintTask(painter, QRectF(x0, y, x1 - x0, std::max(1.0, slotH - (slotH >= 4 ? 1 : 0))), span.status);
+            const qreal h = std::max(1.0, slotH - (slotH >= 4 ? 1 : 0));
+            const QRectF bar(x0, y, x1 - x0, h);
+            TimelineStyle::paintTask(painter, bar, span.status);
+            TimelineStyle::paintKindMark(painter, bar, span.kind);
+            if (span.outlives) {
+                const qreal x2 = scale.mapTimeToX(span.isRunningOn() ? std::max(span.endNs, now) : span.releasedNs);
+                if (x2 > x1)
+                    TimelineStyle::paintRunningOn(painter, QRectF(x1, y, x2 - x1, h));
+            }
         }
     }
     painter.restore();

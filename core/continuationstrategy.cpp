@@ -1,0 +1,44 @@
+#include "continuationstrategy.h"
+
+#include "fanin.h"
+#include "loopworker.h"
+#include "tracerecorder.h"
+
+#include <QPromise>
+
+ContinuationStrategy::ContinuationStrategy(TraceRecorder &recorder, LoopWorker &worker)
+    : FanOutStrategy(recorder)
+    , m_worker(worker)
+    , m_lane(recorder.virtualLane(ThreadKind::NoThread, QStringLiteral("continuations")))
+{
+}
+
+QFuture<FanOutResult> ContinuationStrategy::start(const FanOutSpec &spec)
+{
+    auto run = std::make_shared<Run>(open(spec, m_lane));
+    auto promise = std::make_shared<QPromise<FanOutResult>>();
+    promise->start();
+    QFuture<FanOutResult> future = promise->future();
+
+    const std::shared_ptr<FanIn> fanIn = run->fanIn;
+    const TaskBatch batch = m_worker.schedule(fanIn);
+    // The deadline: a timer on a loop thread. It holds the fan-in weakly, so a request that is
+    // over early leaves nothing behind but a timer that finds it gone.
+    m_worker.callAt(fanIn->deadline().deadlineNSecs(), [weak = std::weak_ptr<FanIn>(fanIn)] {
+        if (auto fanIn = weak.lock())
+            fanIn->expireUnfinished();
+    });
+    // Runs once, on the thread that made the last task final.
+    fanIn->setOnAllFinal([this, run, promise, batch] {
+        m_worker.release(batch);
+        promise->addResult(close(*run));
+        promise->finish();
+    });
+    return future;
+}
+
+void ContinuationStrategy::fanOut(const std::shared_ptr<FanIn> &fanIn)
+{
+    // execute() already opened the request; run its tasks the same way and wait here.
+    m_worker.waitFor(m_worker.schedule(fanIn));
+}
