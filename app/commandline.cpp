@@ -28,7 +28,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Fanscope: fan-out/fan-in patterns of synchronous request handlers, made visible.\n"
-        "Opens a window with a live timeline and serves the fan-out routes over HTTP."));
+        "Opens a window with a live timeline and serves the fan-out routes over HTTP.\n"
+        "'fanscope load --help' tells about the load generator."));
     const QCommandLineOption help({ QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help and exit."));
     const QCommandLineOption version({ QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version and exit."));
     parser.addOption(help);

@@ -36,6 +36,9 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString 
 {
     // Our own QTcpServer, rather than QHttpServer::listen(), to report why listening failed.
     auto tcpServer = std::make_unique<QTcpServer>();
+    // Qt's default backlog is 50 pending connections: a load tool opening hundreds at once
+    // would see the rest dropped and retried a second later.
+    tcpServer->setListenBacklogSize(4096);
     if (!tcpServer->listen(address, port)) {
         *error = tcpServer->errorString();
         return 0;

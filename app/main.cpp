@@ -1,5 +1,6 @@
 // fanscope: the window (or, headless, just the server) and its embedded HTTP server.
 #include "commandline.h"
+#include "loadcommand.h"
 #include "fanoutstrategy.h"
 #include "mainwindow.h"
 #include "scriptedrun.h"
@@ -59,7 +60,12 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(FANSCOPE_VERSION));
     QCoreApplication::setOrganizationName(QStringLiteral("Fanscope"));
 
-    const CommandLine commandLine = CommandLine::parse(argumentList(argc, argv));
+    raiseFileLimit();
+    const QStringList arguments = argumentList(argc, argv);
+    if (arguments.size() > 1 && arguments.at(1) == QLatin1String("load"))
+        return LoadCommand::run(arguments);
+
+    const CommandLine commandLine = CommandLine::parse(arguments);
     if (commandLine.exitCode) {
         print(*commandLine.exitCode == 0 ? stdout : stderr, commandLine.output);
         return *commandLine.exitCode;
@@ -74,7 +80,6 @@ int main(int argc, char *argv[])
         options.headless = true;
     }
 
-    raiseFileLimit();
     std::unique_ptr<QCoreApplication> app;
     if (options.headless)
         app = std::make_unique<QCoreApplication>(argc, argv);
@@ -83,6 +88,22 @@ int main(int argc, char *argv[])
 
     TraceRecorder recorder;
     ServerHost server(recorder, options.server);
+    QStringList routes;
+    for (FanOutStrategy *strategy : server.strategies())
+        routes.append(strategy->route());
+    if (!options.runPath.isEmpty()) {
+        // Checked before anything listens, so that a typo costs nothing.
+        const QUrl run(options.runPath);
+        if (!routes.contains(run.path())) {
+            print(stderr, QStringLiteral("fanscope: --run: '%1' is not a fan-out route (%2)\n").arg(run.path(), routes.join(QStringLiteral(", "))));
+            return 2;
+        }
+        const auto parsed = FanOutSpec::fromQuery(QUrlQuery(run));
+        if (const auto *bad = std::get_if<SpecError>(&parsed)) {
+            print(stderr, QStringLiteral("fanscope: --run: %1\n").arg(bad->message));
+            return 2;
+        }
+    }
     QString error;
     if (!server.start(&error)) {
         print(stderr, QStringLiteral("fanscope: cannot listen on %1 port %2: %3\n")
@@ -101,25 +122,14 @@ int main(int argc, char *argv[])
     std::unique_ptr<MainWindow> window;
     if (!options.headless) {
         QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fanscope.svg")));
-        QStringList routes;
-        for (FanOutStrategy *strategy : server.strategies())
-            routes.append(strategy->route());
         const QString summary = QObject::tr("%n worker(s)", nullptr, options.server.workers) + QStringLiteral(" · ")
             + QObject::tr("%n loop thread(s)", nullptr, options.server.loopThreads);
         window = std::make_unique<MainWindow>(recorder, server.url(), routes, summary);
         window->show();
         if (!options.runPath.isEmpty()) {
             const QUrl run(options.runPath);
-            if (!routes.contains(run.path())) {
-                print(stderr, QStringLiteral("fanscope: --run: '%1' is not a fan-out route (%2)\n").arg(run.path(), routes.join(QStringLiteral(", "))));
-                return 2;
-            }
-            const auto spec = FanOutSpec::fromQuery(QUrlQuery(run));
-            if (const auto *bad = std::get_if<SpecError>(&spec)) {
-                print(stderr, QStringLiteral("fanscope: --run: %1\n").arg(bad->message));
-                return 2;
-            }
-            auto *scripted = new ScriptedRun(window.get(), run.path(), std::get<FanOutSpec>(spec), options.screenshotFile);
+            const FanOutSpec spec = std::get<FanOutSpec>(FanOutSpec::fromQuery(QUrlQuery(run)));
+            auto *scripted = new ScriptedRun(window.get(), run.path(), spec, options.screenshotFile);
             QObject::connect(scripted, &ScriptedRun::finished, app.get(), [](int code) { QCoreApplication::exit(code); });
             scripted->start();
         }

@@ -1,0 +1,219 @@
+// The fanscope executable as people run it: the one "listening on" line, options and their
+// errors, a clean stop on SIGTERM, `fanscope load` and its exit codes, and --run/--screenshot.
+#include <QImage>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+
+class TestCli : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void helpAndVersion();
+    void badOptionsExitWithUsageError_data();
+    void badOptionsExitWithUsageError();
+    void headlessServesAndStopsOnSigterm();
+    void busyPortIsAnError();
+    void loadPrintsASummaryAndJson();
+    void loadPrintsData();
+    void loadExitCodes_data();
+    void loadExitCodes();
+    void runAndScreenshot();
+
+private:
+    struct Result {
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+    };
+    static Result runToEnd(const QStringList &arguments, int timeoutMs = 30000);
+    // Starts a headless server on a free port; returns its base URL.
+    static QUrl startServer(QProcess &process, const QStringList &extra = {});
+};
+
+TestCli::Result TestCli::runToEnd(const QStringList &arguments, int timeoutMs)
+{
+    QProcess process;
+    process.start(QStringLiteral(FANSCOPE_BINARY), arguments);
+    Result result;
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+        return result;
+    }
+    result.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    result.out = process.readAllStandardOutput();
+    result.err = process.readAllStandardError();
+    return result;
+}
+
+QUrl TestCli::startServer(QProcess &process, const QStringList &extra)
+{
+    process.start(QStringLiteral(FANSCOPE_BINARY), QStringList { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0") } + extra);
+    if (!process.waitForReadyRead(10000))
+        return {};
+    const QByteArray line = process.readLine().trimmed();
+    const QRegularExpression pattern(QStringLiteral("^listening on (http://127\\.0\\.0\\.1:\\d+)$"));
+    const auto match = pattern.match(QString::fromUtf8(line));
+    return match.hasMatch() ? QUrl(match.captured(1)) : QUrl();
+}
+
+void TestCli::helpAndVersion()
+{
+    const Result help = runToEnd({ QStringLiteral("--help") });
+    QCOMPARE(help.exitCode, 0);
+    QVERIFY(help.out.contains("Usage: fanscope"));
+    for (const char *option : { "--headless", "--port", "--bind", "--workers", "--loop-threads", "--pool-threads", "--max-queue", "--upstream", "--run", "--screenshot" })
+        QVERIFY2(help.out.contains(option), option);
+    const Result version = runToEnd({ QStringLiteral("--version") });
+    QCOMPARE(version.exitCode, 0);
+    QVERIFY(version.out.startsWith("fanscope " FANSCOPE_VERSION));
+    const Result loadHelp = runToEnd({ QStringLiteral("load"), QStringLiteral("--help") });
+    QCOMPARE(loadHelp.exitCode, 0);
+    QVERIFY(loadHelp.out.contains("fanscope load"));
+}
+
+void TestCli::badOptionsExitWithUsageError_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QByteArray>("mentions");
+    QTest::addRow("port text") << QStringList { QStringLiteral("--port"), QStringLiteral("abc") } << QByteArray("--port");
+    QTest::addRow("port too big") << QStringList { QStringLiteral("--port"), QStringLiteral("70000") } << QByteArray("--port");
+    QTest::addRow("no workers") << QStringList { QStringLiteral("--workers"), QStringLiteral("0") } << QByteArray("--workers");
+    QTest::addRow("bad bind") << QStringList { QStringLiteral("--bind"), QStringLiteral("nowhere") } << QByteArray("--bind");
+    QTest::addRow("bad upstream") << QStringList { QStringLiteral("--upstream"), QStringLiteral("ftp://x") } << QByteArray("--upstream");
+    QTest::addRow("unknown") << QStringList { QStringLiteral("--frobnicate") } << QByteArray("frobnicate");
+    QTest::addRow("screenshot alone") << QStringList { QStringLiteral("--screenshot"), QStringLiteral("x.png") } << QByteArray("--run");
+    QTest::addRow("run not a route") << QStringList { QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--run"), QStringLiteral("/nope") } << QByteArray("/nope");
+    QTest::addRow("run bad query") << QStringList { QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--run"), QStringLiteral("/async-worker?tasks=-1") } << QByteArray("tasks");
+}
+
+void TestCli::badOptionsExitWithUsageError()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QByteArray, mentions);
+    const Result result = runToEnd(arguments);
+    QCOMPARE(result.exitCode, 2);
+    QVERIFY2(result.err.contains(mentions), result.err.constData());
+    QVERIFY(result.out.isEmpty());
+}
+
+void TestCli::headlessServesAndStopsOnSigterm()
+{
+    QProcess server;
+    const QUrl base = startServer(server);
+    QVERIFY2(base.isValid() && base.port() > 0, server.readAllStandardError().constData());
+    const Result load = runToEnd({ QStringLiteral("load"), QStringLiteral("-n"), QStringLiteral("3"), base.resolved(QUrl(QStringLiteral("/healthz"))).toString() });
+    QCOMPARE(load.exitCode, 0);
+    // Exactly one line on stdout, even after serving.
+    QCOMPARE(server.readAllStandardOutput(), QByteArray());
+
+    // A request in flight does not hold up the stop.
+    QProcess client;
+    client.start(QStringLiteral(FANSCOPE_BINARY), { QStringLiteral("load"), base.resolved(QUrl(QStringLiteral("/async-worker?latency_ms=20000&timeout_ms=20000"))).toString() });
+    QVERIFY(client.waitForStarted());
+    QElapsedTimer clock;
+    clock.start();
+    QTRY_VERIFY_WITH_TIMEOUT(clock.elapsed() > 300, 1000); // let the request reach the server
+    clock.restart();
+    ::kill(pid_t(server.processId()), SIGTERM);
+    QVERIFY(server.waitForFinished(5000));
+    QVERIFY2(clock.elapsed() < 1500, qPrintable(QString::number(clock.elapsed())));
+    QCOMPARE(server.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(server.exitCode(), 0);
+    QVERIFY(client.waitForFinished(5000));
+    QCOMPARE(client.exitCode(), 1); // no answer: the server went away
+}
+
+void TestCli::busyPortIsAnError()
+{
+    QProcess first;
+    const QUrl base = startServer(first);
+    QVERIFY(base.isValid());
+    const Result second = runToEnd({ QStringLiteral("--headless"), QStringLiteral("--port"), QString::number(base.port()) });
+    QCOMPARE(second.exitCode, 1);
+    QVERIFY(second.err.contains("cannot listen"));
+    first.terminate();
+    QVERIFY(first.waitForFinished(5000));
+}
+
+void TestCli::loadPrintsASummaryAndJson()
+{
+    QProcess server;
+    const QUrl base = startServer(server);
+    QVERIFY(base.isValid());
+    const Result result = runToEnd({ QStringLiteral("load"), QStringLiteral("-n"), QStringLiteral("20"), QStringLiteral("-c"), QStringLiteral("5"), QStringLiteral("--json"),
+        base.resolved(QUrl(QStringLiteral("/async-worker?tasks=3&latency_ms=10"))).toString() });
+    QCOMPARE(result.exitCode, 0);
+    for (const char *part : { "Summary:", "Requests/sec:", "Latency distribution:", "50% in", "Status code distribution:", "[200]\t20 responses" })
+        QVERIFY2(result.out.contains(part), part);
+    const QList<QByteArray> lines = result.out.trimmed().split('\n');
+    const QJsonObject json = QJsonDocument::fromJson(lines.constLast()).object();
+    QCOMPARE(json.value(QStringLiteral("requests")).toInt(), 20);
+    QCOMPARE(json.value(QStringLiteral("concurrency")).toInt(), 5);
+    QCOMPARE(json.value(QStringLiteral("status")).toObject().value(QStringLiteral("200")).toInt(), 20);
+    QCOMPARE(json.value(QStringLiteral("errors")).toInt(), 0);
+    QVERIFY(json.value(QStringLiteral("latency_ms")).toObject().value(QStringLiteral("p50")).toDouble() >= 10);
+    QVERIFY(json.value(QStringLiteral("total_s")).toDouble() > 0);
+    QVERIFY(json.value(QStringLiteral("rps")).toDouble() > 0);
+    server.terminate();
+    QVERIFY(server.waitForFinished(5000));
+}
+
+void TestCli::loadPrintsData()
+{
+    QProcess server;
+    const QUrl base = startServer(server);
+    QVERIFY(base.isValid());
+    const Result result = runToEnd({ QStringLiteral("load"), QStringLiteral("-n"), QStringLiteral("2"), QStringLiteral("--print"),
+        base.resolved(QUrl(QStringLiteral("/async-worker?tasks=2&latency_ms=1&seed=3"))).toString() });
+    QCOMPARE(result.exitCode, 0);
+    const QList<QByteArray> lines = result.out.split('\n');
+    QCOMPARE(lines.count(lines.constFirst()), 2); // same seed, same data, one line per response
+    QVERIFY(lines.constFirst().startsWith("[{\"account-0\":"));
+    server.terminate();
+    QVERIFY(server.waitForFinished(5000));
+}
+
+void TestCli::loadExitCodes_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QByteArray>("mentions");
+    QTest::addRow("no url") << QStringList {} << 2 << QByteArray("URL");
+    QTest::addRow("bad url") << QStringList { QStringLiteral("ftp://127.0.0.1/") } << 2 << QByteArray("http");
+    QTest::addRow("bad -n") << QStringList { QStringLiteral("-n"), QStringLiteral("zero"), QStringLiteral("http://127.0.0.1:1/") } << 2 << QByteArray("-n");
+    QTest::addRow("bad -c") << QStringList { QStringLiteral("-c"), QStringLiteral("0"), QStringLiteral("http://127.0.0.1:1/") } << 2 << QByteArray("-c");
+    QTest::addRow("refused") << QStringList { QStringLiteral("-n"), QStringLiteral("3"), QStringLiteral("http://127.0.0.1:1/") } << 1 << QByteArray("no request was answered");
+}
+
+void TestCli::loadExitCodes()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(int, exitCode);
+    QFETCH(QByteArray, mentions);
+    const Result result = runToEnd(QStringList { QStringLiteral("load") } + arguments);
+    QCOMPARE(result.exitCode, exitCode);
+    QVERIFY2(result.err.contains(mentions), result.err.constData());
+}
+
+void TestCli::runAndScreenshot()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("shot.png"));
+    const Result result = runToEnd({ QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--run"),
+        QStringLiteral("/async-worker?tasks=5&latency_ms=50"), QStringLiteral("--screenshot"), file });
+    QCOMPARE(result.exitCode, 0);
+    const QImage image(file);
+    QVERIFY(!image.isNull());
+    QVERIFY2(image.width() >= 800 && image.height() >= 500, qPrintable(QStringLiteral("%1x%2").arg(image.width()).arg(image.height())));
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
