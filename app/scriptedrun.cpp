@@ -5,6 +5,7 @@
 #include "timelinemodel.h"
 #include "timelineview.h"
 
+#include <QCoreApplication>
 #include <QJsonObject>
 
 #include <cstdio>
@@ -57,7 +58,9 @@ void ScriptedRun::captureWhenDrawn()
     m_window->timelineView()->zoomToFit();
     if (m_screenshotFile.isEmpty())
         return;
-    // grab() paints the window now, whatever the event loop has pending.
+    // Charts and other graphics views apply their changes from the event loop: let them, then
+    // grab() paints the window now.
+    QCoreApplication::processEvents();
     if (!m_window->grab().save(m_screenshotFile, "PNG")) {
         std::fprintf(stderr, "fanscope: cannot write the screenshot to %s\n", qPrintable(m_screenshotFile));
         Q_EMIT finished(1);

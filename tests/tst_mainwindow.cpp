@@ -2,6 +2,7 @@
 // request and its tasks in the timeline model with the right statuses and lanes; requests from
 // other clients show up the same way; the timeline paints what the model holds.
 #include "fanoutstrategy.h"
+#include "loadpanel.h"
 #include "mainwindow.h"
 #include "requestpanel.h"
 #include "serverhost.h"
@@ -30,6 +31,8 @@ private Q_SLOTS:
     void requestsFromOtherClientsAppearToo();
     void timelinePaintsTheSpans();
     void controlsMakeTheQuery();
+    void loadPanelRunsALoad();
+    void loadPanelComparesStrategies();
 
 private:
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
@@ -203,6 +206,57 @@ void TestMainWindow::controlsMakeTheQuery()
     // And every route has its button.
     for (FanOutStrategy *strategy : m_server->strategies())
         QVERIFY2(panel->button(strategy->route()), qPrintable(strategy->route()));
+}
+
+void TestMainWindow::loadPanelRunsALoad()
+{
+    FanOutSpec spec;
+    spec.tasks = 2;
+    spec.latencyMs = 100;
+    m_window->requestPanel()->setSpec(spec);
+    LoadPanel *load = m_window->loadPanel();
+    load->setLoad(QStringLiteral("/async-continuation"), 20, 20);
+    QSignalSpy finished(load, &LoadPanel::runFinished);
+    const QVector<quint64> before = m_window->timelineModel()->requestIds();
+    QVERIFY(QMetaObject::invokeMethod(load, &LoadPanel::start));
+    QVERIFY(load->isRunning());
+    QVERIFY(finished.wait(10000));
+    const LoadReport report = finished.constFirst().at(1).value<LoadReport>();
+    QCOMPARE(report.answered(), 20);
+    QCOMPARE(report.statusCounts.value(200), 20);
+    QCOMPARE(report.maxInFlight, 20);
+    QVERIFY(!load->isRunning());
+    // The run is on the timeline, live.
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->timelineModel()->requestIds().size() >= before.size() + 20, 2000);
+}
+
+void TestMainWindow::loadPanelComparesStrategies()
+{
+    FanOutSpec spec;
+    spec.tasks = 3;
+    spec.latencyMs = 60;
+    spec.timeoutMs = 1000;
+    m_window->requestPanel()->setSpec(spec);
+    LoadPanel *load = m_window->loadPanel();
+    load->setLoad(QStringLiteral("/async-worker"), 6, 6);
+    QSignalSpy done(load, &LoadPanel::comparisonFinished);
+    load->compareStrategies();
+    QVERIFY(done.wait(30000));
+    const QVector<LoadPanel::Row> rows = load->comparison();
+    QCOMPARE(rows.size(), int(m_server->strategies().size()));
+    for (const LoadPanel::Row &row : rows) {
+        QCOMPARE(row.report.answered(), 6);
+        if (row.route == QLatin1String("/async-continuation"))
+            QCOMPARE(row.workerSecondsPerRequest, 0.0); // holds no worker
+        else
+            QVERIFY2(row.workerSecondsPerRequest >= 0.055, qPrintable(row.route + QLatin1Char(' ') + QString::number(row.workerSecondsPerRequest)));
+        if (row.route == QLatin1String("/sequential"))
+            QVERIFY(row.workerSecondsPerRequest >= 0.175); // three 60 ms tasks one after another
+    }
+    const QStringList csv = load->comparisonCsv().trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(csv.size(), rows.size() + 1);
+    QVERIFY(csv.constFirst().startsWith(QLatin1String("route,requests,concurrency,total_s,rps,p50_ms")));
+    QVERIFY(csv.at(1).startsWith(rows.constFirst().route + QLatin1Char(',')));
 }
 
 QTEST_MAIN(TestMainWindow)

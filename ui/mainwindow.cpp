@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "loadpanel.h"
 #include "requestpanel.h"
 #include "timelinelegend.h"
 #include "timelinemodel.h"
@@ -12,9 +13,11 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTabWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -28,12 +31,22 @@ MainWindow::MainWindow(TraceRecorder &recorder, const QUrl &serverUrl, const QSt
     m_model->setRecorder(&recorder);
 
     m_requestPanel = new RequestPanel(serverUrl, routes);
+    m_loadPanel = new LoadPanel(serverUrl, routes, [this] { return m_requestPanel->spec(); }, m_model);
+    auto *loadScroll = new QScrollArea;
+    loadScroll->setWidget(m_loadPanel);
+    loadScroll->setWidgetResizable(true);
+    loadScroll->setFrameShape(QFrame::NoFrame);
+    m_sideTabs = new QTabWidget;
+    m_sideTabs->addTab(m_requestPanel, tr("&Request"));
+    m_sideTabs->addTab(loadScroll, tr("L&oad"));
+    m_sideTabs->setTabToolTip(0, tr("Send one request and read its answer"));
+    m_sideTabs->setTabToolTip(1, tr("Send many requests at once and measure; compare the strategies"));
     auto *splitter = new QSplitter(Qt::Horizontal);
-    splitter->addWidget(m_requestPanel);
+    splitter->addWidget(m_sideTabs);
     splitter->addWidget(createTimelinePane());
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
-    splitter->setSizes({ 360, 900 });
+    splitter->setSizes({ 420, 900 });
     setCentralWidget(splitter);
 
     createMenus();

@@ -4,7 +4,9 @@
 #include <QMainWindow>
 #include <QUrl>
 
+class LoadPanel;
 class RequestPanel;
+class QTabWidget;
 class TimelineModel;
 class TimelineView;
 class TraceRecorder;
@@ -18,6 +20,8 @@ public:
         const QString &serverSummary, QWidget *parent = nullptr);
 
     RequestPanel *requestPanel() const { return m_requestPanel; }
+    LoadPanel *loadPanel() const { return m_loadPanel; }
+    QTabWidget *sideTabs() const { return m_sideTabs; }
     TimelineModel *timelineModel() const { return m_model; }
     TimelineView *timelineView() const { return m_view; }
 
@@ -30,4 +34,6 @@ private:
     TimelineModel *m_model;
     TimelineView *m_view = nullptr;
     RequestPanel *m_requestPanel = nullptr;
+    LoadPanel *m_loadPanel = nullptr;
+    QTabWidget *m_sideTabs = nullptr;
 };

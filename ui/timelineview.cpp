@@ -287,8 +287,11 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
                 painter.drawText(bar.adjusted(4, 0, -2, 0), Qt::AlignLeft | Qt::AlignVCenter,
                     painter.fontMetrics().elidedText(label, Qt::ElideRight, int(bar.width()) - 6));
             }
+            // The deadline where it matters: while the request waits, where it cut the request,
+            // or when zoomed in on it. A flag per finished request would drown a load run.
             const qreal deadlineX = scale.mapTimeToX(span.deadlineNs);
-            if (deadlineX >= left && deadlineX <= right)
+            const bool cut = !span.isOpen() && span.endNs >= span.deadlineNs - 2000000;
+            if (deadlineX >= left && deadlineX <= right && (span.isOpen() || cut || bar.width() >= 40))
                 TimelineStyle::paintDeadline(painter, deadlineX, stripTop, rect.bottom() - 1);
         } else {
             const qreal y = tasksTop + (span.slot % slots) * slotH;

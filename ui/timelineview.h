@@ -10,7 +10,7 @@
 #include <QTimer>
 #include <QVector>
 
-class TimelineModel;
+#include "timelinemodel.h"
 class TimelineZoom;
 
 class TimelineView : public QAbstractScrollArea
