@@ -19,16 +19,16 @@ bool FanIn::begin(int index, bool stoppable)
 {
     const qint64 now = m_recorder.now();
     const int lane = m_recorder.currentLane();
-    {
-        QMutexLocker locker(&m_mutex);
-        TaskOutcome &outcome = m_outcomes[index];
-        if (outcome.status != TaskStatus::Queued)
-            return false;
-        outcome.status = TaskStatus::Running;
-        outcome.startNs = now;
-        outcome.lane = lane;
-        outcome.outlives = !stoppable;
-    }
+    QMutexLocker locker(&m_mutex);
+    TaskOutcome &outcome = m_outcomes[index];
+    if (outcome.status != TaskStatus::Queued)
+        return false;
+    outcome.status = TaskStatus::Running;
+    outcome.startNs = now;
+    outcome.lane = lane;
+    outcome.outlives = !stoppable;
+    // Recorded under the lock, like every event of the fan-in, so that the trace tells them in
+    // the order they happened: no task's end after its request's.
     m_recorder.taskStarted(m_requestId, index, m_plan.task(index).kind, now);
     return true;
 }
@@ -45,10 +45,8 @@ bool FanIn::finish(int index, TaskStatus status, const QString &error, std::opti
         if (isFinal(outcome.status)) {
             // Given up on already. A task that could not be stopped has only now let go of its
             // thread: that is worth seeing, it is what blocking costs.
-            if (outcome.outlives) {
-                locker.unlock();
+            if (outcome.outlives)
                 m_recorder.taskReleased(m_requestId, index, outcome.lane, now);
-            }
             return false;
         }
         outcome.status = status;
@@ -57,12 +55,13 @@ bool FanIn::finish(int index, TaskStatus status, const QString &error, std::opti
         if (status == TaskStatus::Ok)
             outcome.balance = balance.value_or(m_plan.task(index).balance);
         lane = outcome.lane;
+        // Before anyone waiting is woken: the request's end must come after this in the trace.
+        m_recorder.taskEnded(m_requestId, index, lane, status, now);
         if (++m_finalCount == m_outcomes.size()) {
             m_allFinal.wakeAll();
             allFinal = true;
         }
     }
-    m_recorder.taskEnded(m_requestId, index, lane, status, now);
     if (allFinal)
         notifyAllFinal();
     return true;
@@ -93,7 +92,7 @@ bool FanIn::waitUntilDone(QDeadlineTimer deadline)
 int FanIn::expireUnfinished()
 {
     const qint64 now = m_recorder.now();
-    QVector<TaskOutcome> expired;
+    int expired = 0;
     {
         QMutexLocker locker(&m_mutex);
         for (TaskOutcome &outcome : m_outcomes) {
@@ -102,18 +101,17 @@ int FanIn::expireUnfinished()
             outcome.status = TaskStatus::TimedOut;
             outcome.endNs = now;
             ++m_finalCount;
-            expired.append(outcome);
+            ++expired;
+            // A task that never started has no lane: its end still goes on record so that
+            // every task of the request is accounted for.
+            m_recorder.taskEnded(m_requestId, outcome.index, outcome.lane, TaskStatus::TimedOut, now, outcome.outlives);
         }
-        if (!expired.isEmpty())
+        if (expired > 0)
             m_allFinal.wakeAll();
     }
-    // A task that never started has no lane: its end still goes on record so that every task
-    // of the request is accounted for.
-    for (const TaskOutcome &outcome : std::as_const(expired))
-        m_recorder.taskEnded(m_requestId, outcome.index, outcome.lane, TaskStatus::TimedOut, now, outcome.outlives);
-    if (!expired.isEmpty())
+    if (expired > 0)
         notifyAllFinal();
-    return int(expired.size());
+    return expired;
 }
 
 void FanIn::abort()
