@@ -19,7 +19,6 @@ FanOutPlan::FanOutPlan(const FanOutSpec &spec)
     for (int i = 0; i < spec.tasks; ++i) {
         TaskPlan task;
         task.index = i;
-        task.account = accountName(i);
         task.kind = spec.kind;
 
         // Whole milliseconds, uniform over [latency - jitter, latency + jitter], never negative.
@@ -35,11 +34,24 @@ FanOutPlan::FanOutPlan(const FanOutSpec &spec)
     }
 }
 
+namespace {
+
+// SplitMix64: a fast, well-mixed hash of 64 bits, the same everywhere. Seeding a Mersenne
+// Twister per task instead costs 5 µs each: 5 ms before a fan-out of 1000 could start.
+quint64 splitMix64(quint64 x)
+{
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+} // namespace
+
 double FanOutPlan::balanceFor(quint64 seed, int index)
 {
-    const quint32 seedWords[4] = { quint32(seed), quint32(seed >> 32), quint32(index), 0x62616cu };
-    QRandomGenerator random(seedWords, 4);
-    return std::round((1.0 + random.bounded(19.0)) * 100.0) / 100.0;
+    const double uniform = double(splitMix64(seed ^ splitMix64(quint64(index))) >> 11) * 0x1.0p-53; // [0, 1)
+    return std::round((1.0 + 19.0 * uniform) * 100.0) / 100.0;
 }
 
 std::optional<int> FanOutPlan::accountIndex(const QString &account)
@@ -55,5 +67,7 @@ std::optional<int> FanOutPlan::accountIndex(const QString &account)
 
 QString FanOutPlan::accountName(int index)
 {
-    return QStringLiteral("account-") + QString::number(index);
+    TaskPlan task;
+    task.index = index;
+    return task.account();
 }

@@ -27,7 +27,7 @@ HttpTask::~HttpTask()
 QUrl HttpTask::url() const
 {
     QUrl url = fanIn().plan().upstream();
-    url.setPath(url.path() + QStringLiteral("/upstream/balance/") + plan().account);
+    url.setPath(url.path() + QStringLiteral("/upstream/balance/") + plan().account());
     QUrlQuery query;
     query.addQueryItem(QStringLiteral("latency_ms"), QString::number(plan().latencyNs / 1000000));
     query.addQueryItem(QStringLiteral("seed"), QString::number(fanIn().plan().seed()));

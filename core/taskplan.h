@@ -9,9 +9,12 @@
 
 struct TaskPlan {
     int index = 0;
-    QString account; // "account-<index>", the original demo's names
     qint64 latencyNs = 0;
     bool fails = false;
     double balance = 0.0; // 1.00-20.00, two decimals, as the demo's random balances
     TaskKind kind = TaskKind::Timer;
+
+    // "account-<index>", the original demo's names; made when asked, as most plans never need
+    // them as text.
+    QString account() const { return QStringLiteral("account-") + QString::number(index); }
 };

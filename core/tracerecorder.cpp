@@ -187,11 +187,18 @@ void TraceRecorder::record(const TraceEvent &event)
         QMutexLocker locker(&m_inboxMutex);
         m_inbox.push_back(event);
     }
-    // One queued flush at a time, however many writers: flush() clears the flag before it
-    // takes the inbox, so an event pushed after that always finds the flag clear or a flush
-    // still to come.
-    if (!m_flushRequested.exchange(true, std::memory_order_acq_rel))
-        QMetaObject::invokeMethod(this, &TraceRecorder::flush, Qt::QueuedConnection);
+    // One queued flush at a time, however many writers: the queued flush clears the flag
+    // before it takes the inbox, so an event pushed after that always finds the flag clear or
+    // a flush still to come. Readers' own flushes leave the flag alone, or every read would
+    // make the next write post an event.
+    if (!m_flushRequested.load(std::memory_order_relaxed) && !m_flushRequested.exchange(true, std::memory_order_acq_rel))
+        QMetaObject::invokeMethod(this, &TraceRecorder::flushRequested, Qt::QueuedConnection);
+}
+
+void TraceRecorder::flushRequested()
+{
+    m_flushRequested.store(false, std::memory_order_release);
+    flush();
 }
 
 void TraceRecorder::flush()
@@ -199,7 +206,6 @@ void TraceRecorder::flush()
     quint64 last = 0;
     {
         QMutexLocker history(&m_historyMutex);
-        m_flushRequested.store(false, std::memory_order_release);
         {
             QMutexLocker inbox(&m_inboxMutex);
             m_inbox.swap(m_spare);

@@ -62,7 +62,8 @@ public:
     void clear();
 
 public Q_SLOTS:
-    // Publishes what writers have recorded since the last flush.
+    // Publishes what writers have recorded so far. Readers do it themselves; writers ask for it
+    // through one queued call at a time to the recorder's thread.
     void flush();
 
 Q_SIGNALS:
@@ -71,6 +72,7 @@ Q_SIGNALS:
 
 private:
     void record(const TraceEvent &event);
+    void flushRequested();
 
     const int m_capacity;
     const quint64 m_serial; // tells this recorder's thread-local lane cache from another's

@@ -106,7 +106,7 @@ void TestFanOutPlan::sameSeedSamePlan()
     QCOMPARE(a.fails, b.fails);
     QCOMPARE(a.balances, b.balances);
     for (int i = 0; i < tasks; ++i)
-        QCOMPARE(first.task(i).account, second.task(i).account);
+        QCOMPARE(first.task(i).account(), second.task(i).account());
 }
 
 void TestFanOutPlan::differentSeedsDifferentBalances()
@@ -151,14 +151,14 @@ void TestFanOutPlan::accountsAndIndices()
     for (int i = 0; i < tasks; ++i) {
         const TaskPlan &task = plan.task(i);
         QCOMPARE(task.index, i);
-        QCOMPARE(task.account, QStringLiteral("account-%1").arg(i));
-        QCOMPARE(FanOutPlan::accountName(i), task.account);
+        QCOMPARE(task.account(), QStringLiteral("account-%1").arg(i));
+        QCOMPARE(FanOutPlan::accountName(i), task.account());
         QCOMPARE(task.kind, TaskKind::Cpu);
     }
     if (tasks > 0) {
-        QCOMPARE(plan.task(0).account, QStringLiteral("account-0"));
+        QCOMPARE(plan.task(0).account(), QStringLiteral("account-0"));
         QCOMPARE(
-            plan.task(tasks - 1).account, QStringLiteral("account-") + QString::number(tasks - 1));
+            plan.task(tasks - 1).account(), QStringLiteral("account-") + QString::number(tasks - 1));
     }
 }
 

@@ -238,7 +238,7 @@ void TestHttpRoutes::sameSeedSameAnswerOnEveryRoute()
     QJsonArray expected;
     for (const TaskPlan &task : plan.tasks()) {
         if (!task.fails)
-            expected.append(QJsonObject { { task.account, task.balance } });
+            expected.append(QJsonObject { { task.account(), task.balance } });
     }
 
     const QString query = QLatin1Char('?') + spec.toQuery().toString(QUrl::FullyEncoded);

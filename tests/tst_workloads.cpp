@@ -163,7 +163,7 @@ void TestWorkloads::everyKindOnEveryRoute()
     for (int i = 0; i < plan.size(); ++i) {
         QCOMPARE(answer.statuses().at(i), plan.task(i).fails ? QStringLiteral("failed") : QStringLiteral("ok"));
         if (!plan.task(i).fails)
-            expected.append(QJsonObject { { plan.task(i).account, plan.task(i).balance } });
+            expected.append(QJsonObject { { plan.task(i).account(), plan.task(i).balance } });
     }
     QCOMPARE(answer.data(), expected);
 }
