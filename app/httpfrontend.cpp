@@ -74,15 +74,18 @@ void HttpFrontend::addFanOutRoute(FanOutStrategy *strategy)
 
 std::optional<QFuture<HttpReply>> HttpFrontend::runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec)
 {
-    if (m_queued.load(std::memory_order_relaxed) >= m_maxQueue)
+    // At most every worker busy and max-queue more waiting. Only this thread adds to the count.
+    if (m_inFlight->load(std::memory_order_relaxed) >= m_workers.maxThreadCount() + m_maxQueue)
         return std::nullopt;
-    m_queued.fetch_add(1, std::memory_order_relaxed);
+    m_inFlight->fetch_add(1, std::memory_order_relaxed);
     // The view runs on a worker thread, as a synchronous WSGI view runs on a waitress thread;
-    // the answer comes back to this thread to be written.
-    return QtConcurrent::run(&m_workers, [this, strategy, spec] {
-        m_queued.fetch_sub(1, std::memory_order_relaxed);
-        m_recorder.registerCurrentThread(ThreadKind::Worker);
+    // the answer comes back to this thread to be written. It captures nothing of this object,
+    // which a stopping server may delete while views still run: the strategy and the recorder
+    // belong to the ServerHost, which joins the workers before it lets them go.
+    return QtConcurrent::run(&m_workers, [inFlight = m_inFlight, recorder = &m_recorder, strategy, spec] {
+        recorder->registerCurrentThread(ThreadKind::Worker);
         const FanOutResult result = strategy->execute(spec);
+        inFlight->fetch_sub(1, std::memory_order_relaxed);
         return HttpReply::json(result.httpStatus, result.toJson());
     });
 }
@@ -107,23 +110,34 @@ void HttpFrontend::addUpstreamRoute()
                 return;
             }
             const QUrlQuery query = request.query();
-            // latency_ms and seed mean what they mean on the fan-out routes.
-            auto parsed = FanOutSpec::fromQuery(query);
-            if (const auto *error = std::get_if<SpecError>(&parsed)) {
-                HttpReply::error(400, error->message, error->param).writeTo(responder);
+            // Latency up to what a fan-out can draw (latency + jitter); a seed for the balance.
+            bool latencyOk = false, seedOk = true;
+            const int latencyMs = query.queryItemValue(QStringLiteral("latency_ms")).toInt(&latencyOk);
+            constexpr int MaxLatencyMs = FanOutSpec::MaxLatencyMs + FanOutSpec::MaxJitterMs;
+            if (!latencyOk || latencyMs < 0 || latencyMs > MaxLatencyMs) {
+                HttpReply::error(400, QStringLiteral("latency_ms must be from 0 to %1").arg(MaxLatencyMs), QStringLiteral("latency_ms")).writeTo(responder);
                 return;
             }
-            const FanOutSpec spec = std::get<FanOutSpec>(parsed);
+            quint64 seed = 0;
+            if (query.hasQueryItem(QStringLiteral("seed")))
+                seed = query.queryItemValue(QStringLiteral("seed")).toULongLong(&seedOk);
+            if (!seedOk) {
+                HttpReply::error(400, QStringLiteral("seed must be an unsigned integer"), QStringLiteral("seed")).writeTo(responder);
+                return;
+            }
             const bool fail = query.queryItemValue(QStringLiteral("fail")) == QLatin1String("1");
-            const double balance = FanOutPlan::balanceFor(spec.seed.value_or(0), *index);
+            const double balance = FanOutPlan::balanceFor(seed, *index);
             m_upstream.calls.fetch_add(1, std::memory_order_relaxed);
 
             auto reply = std::make_shared<PendingReply>(std::move(responder));
             TimerQueue *timers = TimerQueue::forCurrentThread();
             const auto timer = std::make_shared<TimerQueue::Id>();
-            *timer = timers->schedule(TimerQueue::nowNs() + qint64(spec.latencyMs) * 1000000,
-                [this, reply, account, balance, fail, timer] {
+            // Watching for the caller hanging up, until the answer is written.
+            const auto watch = std::make_shared<QMetaObject::Connection>();
+            *timer = timers->schedule(TimerQueue::nowNs() + qint64(latencyMs) * 1000000,
+                [this, reply, account, balance, fail, timer, watch] {
                     *timer = 0;
+                    disconnect(*watch); // the connection is kept alive for the next call
                     if (fail) {
                         reply->send(HttpReply::error(500, QStringLiteral("simulated upstream failure")));
                     } else {
@@ -135,7 +149,7 @@ void HttpFrontend::addUpstreamRoute()
             // A caller that gives up (its task cancelled at the deadline) closes the connection:
             // stop the timer, nothing is written.
             if (QTcpSocket *socket = reply->socket()) {
-                connect(socket, &QTcpSocket::disconnected, this, [this, timers, timer] {
+                *watch = connect(socket, &QTcpSocket::disconnected, this, [this, timers, timer] {
                     if (*timer == 0)
                         return;
                     timers->cancel(*timer);
@@ -149,20 +163,23 @@ void HttpFrontend::addUpstreamRoute()
 void HttpFrontend::addServiceRoutes()
 {
     m_paths.insert(QStringLiteral("/healthz"));
-    m_server->route(QStringLiteral("/healthz"), QHttpServerRequest::Method::Get,
-        [](const QHttpServerRequest &, QHttpServerResponder &&responder) {
-            HttpReply::text(200, QByteArrayLiteral("ok")).writeTo(responder);
+    m_server->route(QStringLiteral("/healthz"), QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head,
+        [](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            HttpReply::text(200, QByteArrayLiteral("ok")).writeTo(responder, request.method() != QHttpServerRequest::Method::Head);
         });
 }
 
 void HttpFrontend::answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder)
 {
+    // A HEAD answer has the headers of the GET answer and no body, or keep-alive clients would
+    // read the body as the start of the next answer.
+    const bool head = request.method() == QHttpServerRequest::Method::Head;
     const QString path = request.url().path();
     if (m_paths.contains(path) || path.startsWith(QLatin1String("/upstream/balance/"))) {
         HttpReply::error(405, QStringLiteral("method not allowed; use GET"))
             .withHeader(QByteArrayLiteral("Allow"), QByteArrayLiteral("GET"))
-            .writeTo(responder);
+            .writeTo(responder, !head);
         return;
     }
-    HttpReply::error(404, QStringLiteral("no route for ") + path).writeTo(responder);
+    HttpReply::error(404, QStringLiteral("no route for ") + path).writeTo(responder, !head);
 }

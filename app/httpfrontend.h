@@ -12,6 +12,7 @@
 #include <QSet>
 
 #include <atomic>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -31,8 +32,8 @@ public:
     // Call on the server's thread. Returns the port listened on, or 0 with *error set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
 
-    // Requests accepted but waiting for a free worker.
-    int queued() const { return m_queued.load(std::memory_order_relaxed); }
+    // Requests that hold a worker or wait for one.
+    int inFlight() const { return m_inFlight->load(std::memory_order_relaxed); }
 
     // What the built-in upstream has seen; readable from any thread.
     struct UpstreamCounters {
@@ -57,6 +58,7 @@ private:
     QHttpServer *m_server; // a child, so that it moves to the server's thread with us
     QTcpServer *m_tcpServer = nullptr;
     QSet<QString> m_paths; // every routed path, to tell 405 from 404
-    std::atomic<int> m_queued { 0 };
+    // Shared with the views on the workers, which may outlive this object at shutdown.
+    std::shared_ptr<std::atomic<int>> m_inFlight = std::make_shared<std::atomic<int>>(0);
     UpstreamCounters m_upstream;
 };

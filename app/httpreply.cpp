@@ -34,12 +34,12 @@ HttpReply &HttpReply::withHeader(const QByteArray &name, const QByteArray &value
     return *this;
 }
 
-void HttpReply::writeTo(QHttpServerResponder &responder) const
+void HttpReply::writeTo(QHttpServerResponder &responder, bool withBody) const
 {
     responder.writeStatusLine(QHttpServerResponder::StatusCode(m_status));
     responder.writeHeader(QByteArrayLiteral("Content-Type"), m_contentType);
     responder.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(m_body.size()));
     for (const auto &header : m_headers)
         responder.writeHeader(header.first, header.second);
-    responder.writeBody(m_body);
+    responder.writeBody(withBody ? m_body : QByteArray());
 }

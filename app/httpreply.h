@@ -19,7 +19,8 @@ public:
     int status() const { return m_status; }
     const QByteArray &body() const { return m_body; }
 
-    void writeTo(QHttpServerResponder &responder) const;
+    // Without the body for HEAD requests (the headers still say how long it would be).
+    void writeTo(QHttpServerResponder &responder, bool withBody = true) const;
 
 private:
     int m_status = 200;

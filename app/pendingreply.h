@@ -16,7 +16,8 @@ class PendingReply
 public:
     explicit PendingReply(QHttpServerResponder &&responder);
 
-    bool isClientGone() const { return m_socket.isNull(); }
+    // Gone, or hung up and about to be: either way nobody reads an answer any more.
+    bool isClientGone() const { return m_socket.isNull() || m_socket->state() != QAbstractSocket::ConnectedState; }
     QTcpSocket *socket() const { return m_socket.data(); }
     // Writes the reply unless the client is gone. Returns whether it was written.
     bool send(const HttpReply &reply);

@@ -32,10 +32,16 @@ void CpuTask::start()
     const qint64 until = recorder.now() + plan().latencyNs;
     quint64 state = quint64(index()) * 0x9E3779B97F4A7C15ULL + 1;
     while (recorder.now() < until) {
-        if (isStoppable() && (fanIn().isGivenUp(index()) || fanIn().deadline().hasExpired()))
-            return; // the request has moved on; finishing would be wasted work
-        if (fanIn().isAborted())
-            return; // the server is stopping
+        // Stopping here still reports (TimedOut, which the fan-in ignores if it has given up
+        // already), so that whoever waits for finished() is never left waiting.
+        if (isStoppable() && (fanIn().isGivenUp(index()) || fanIn().deadline().hasExpired())) {
+            complete(TaskStatus::TimedOut, QStringLiteral("stopped at the deadline"));
+            return;
+        }
+        if (fanIn().isAborted()) {
+            complete(TaskStatus::TimedOut, QStringLiteral("stopped: the server is stopping"));
+            return;
+        }
         state = computeSlice(state);
     }
     m_checksum = state;

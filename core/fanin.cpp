@@ -21,7 +21,9 @@ bool FanIn::begin(int index, bool stoppable)
     const int lane = m_recorder.currentLane();
     QMutexLocker locker(&m_mutex);
     TaskOutcome &outcome = m_outcomes[index];
-    if (outcome.status != TaskStatus::Queued)
+    // Too late is too late: a thread that gets to a task after its request's deadline (a busy
+    // loop thread, a queue for a pool thread) leaves it for the request to expire.
+    if (outcome.status != TaskStatus::Queued || m_deadline.hasExpired())
         return false;
     outcome.status = TaskStatus::Running;
     outcome.startNs = now;

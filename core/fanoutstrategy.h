@@ -47,7 +47,7 @@ public:
 
     // Gives up on every request running now, and on any that starts from now on (the server is
     // stopping): their views return at once with unfinished tasks TimedOut.
-    void abortAll();
+    virtual void abortAll();
 
 protected:
     // One request between open() and close().

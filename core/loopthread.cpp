@@ -2,7 +2,7 @@
 
 #include "tracerecorder.h"
 
-LoopThread::LoopThread(TraceRecorder &recorder, QObject *parent)
+LoopThread::LoopThread(TraceRecorder *recorder, QObject *parent)
     : QThread(parent)
     , m_recorder(recorder)
     , m_context(new QObject)
@@ -14,8 +14,6 @@ LoopThread::~LoopThread()
 {
     quit();
     wait();
-    // The thread has stopped: deleting its objects from here cannot race with it.
-    delete m_context;
 }
 
 void LoopThread::post(std::function<void()> fn)
@@ -25,6 +23,11 @@ void LoopThread::post(std::function<void()> fn)
 
 void LoopThread::run()
 {
-    m_recorder.registerCurrentThread(ThreadKind::Loop);
+    if (m_recorder)
+        m_recorder->registerCurrentThread(ThreadKind::Loop);
     exec();
+    // Tasks still here go now, on their own thread, while its TimerQueue and UpstreamClient
+    // (deleted when the thread ends) still exist for them to cancel their timers and calls.
+    delete m_context;
+    m_context = nullptr;
 }

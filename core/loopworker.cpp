@@ -19,13 +19,16 @@ LoopWorker::LoopWorker(TraceRecorder &recorder, int threadCount)
 {
     QSemaphore started;
     for (int i = 0; i < std::max(1, threadCount); ++i) {
-        auto thread = std::make_unique<LoopThread>(recorder);
+        auto thread = std::make_unique<LoopThread>(&recorder);
         thread->start();
         // Register lanes in thread order (loop-1, loop-2 ...) before anything is scheduled.
         thread->post([&started] { started.release(); });
         started.acquire();
         m_threads.push_back(std::move(thread));
     }
+    m_deadlines = std::make_unique<LoopThread>(nullptr);
+    m_deadlines->setObjectName(QStringLiteral("deadlines"));
+    m_deadlines->start();
 }
 
 LoopWorker::~LoopWorker() = default;
@@ -95,8 +98,7 @@ TaskOutcome LoopWorker::awaitOne(const std::shared_ptr<FanIn> &fanIn)
 
 void LoopWorker::callAt(qint64 dueNs, std::function<void()> fn)
 {
-    LoopThread *thread = m_threads[m_nextThread.fetch_add(1) % m_threads.size()].get();
-    thread->post([dueNs, fn = std::move(fn)]() mutable { TimerQueue::forCurrentThread()->schedule(dueNs, std::move(fn)); });
+    m_deadlines->post([dueNs, fn = std::move(fn)]() mutable { TimerQueue::forCurrentThread()->schedule(dueNs, std::move(fn)); });
 }
 
 void LoopWorker::release(const TaskBatch &batch)

@@ -60,13 +60,17 @@ public:
     // Deletes the batch's task objects on their loop threads (stopping what still runs). Call
     // once the fan-in is over; waitFor() does.
     void release(const TaskBatch &batch);
-    // Calls fn on a loop thread once CLOCK_MONOTONIC reaches dueNs (a QDeadlineTimer's
-    // deadlineNSecs()): how a waiter that holds no thread keeps its deadline.
+    // Calls fn on a thread of its own, which runs nothing else, once CLOCK_MONOTONIC reaches
+    // dueNs (a QDeadlineTimer's deadlineNSecs()): how a waiter that holds no thread keeps its
+    // deadline.
     void callAt(qint64 dueNs, std::function<void()> fn);
 
 private:
 
     TraceRecorder &m_recorder;
     std::vector<std::unique_ptr<LoopThread>> m_threads;
+    // Keeps callAt() timers apart from the task threads: CPU work saturating those must not
+    // hold up a deadline.
+    std::unique_ptr<LoopThread> m_deadlines;
     std::atomic<unsigned> m_nextThread { 0 };
 };

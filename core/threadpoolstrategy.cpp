@@ -5,6 +5,7 @@
 #include "tracerecorder.h"
 
 #include <QEventLoop>
+#include <QMutexLocker>
 #include <QThreadPool>
 
 ThreadPoolStrategy::ThreadPoolStrategy(TraceRecorder &recorder, QThreadPool &pool)
@@ -16,7 +17,7 @@ ThreadPoolStrategy::ThreadPoolStrategy(TraceRecorder &recorder, QThreadPool &poo
 void ThreadPoolStrategy::fanOut(const std::shared_ptr<FanIn> &fanIn)
 {
     for (int i = 0; i < fanIn->size(); ++i)
-        m_pool.start([fanIn, i] { runBlocking(fanIn, i); });
+        m_pool.start([this, fanIn, i] { runBlocking(fanIn, i); });
     fanIn->waitUntilDone(fanIn->deadline());
     // Tasks still queued for a pool thread are given up on here and will not start; those
     // running go on until they end.
@@ -25,9 +26,13 @@ void ThreadPoolStrategy::fanOut(const std::shared_ptr<FanIn> &fanIn)
 void ThreadPoolStrategy::runBlocking(const std::shared_ptr<FanIn> &fanIn, int index)
 {
     fanIn->recorder().registerCurrentThread(ThreadKind::Pool);
-    if (!fanIn->begin(index, false))
-        return;
     QEventLoop loop;
+    {
+        QMutexLocker locker(&m_blockingMutex);
+        if (m_stopping || !fanIn->begin(index, false))
+            return;
+        m_blocking.append({ &loop, fanIn });
+    }
     std::unique_ptr<Task> task(Task::create(fanIn, index));
     task->setStoppable(false);
     bool done = false;
@@ -37,5 +42,21 @@ void ThreadPoolStrategy::runBlocking(const std::shared_ptr<FanIn> &fanIn, int in
     });
     task->start();
     if (!done)
-        loop.exec();
+        loop.exec(); // left early only by abortAll(): the task is then deleted, which stops it
+    QMutexLocker locker(&m_blockingMutex);
+    m_blocking.erase(std::remove_if(m_blocking.begin(), m_blocking.end(), [&loop](const Blocking &b) { return b.loop == &loop; }),
+        m_blocking.end());
+}
+
+void ThreadPoolStrategy::abortAll()
+{
+    FanOutStrategy::abortAll();
+    QMutexLocker locker(&m_blockingMutex);
+    m_stopping = true;
+    for (const Blocking &blocking : std::as_const(m_blocking)) {
+        // CPU work polls its fan-in's abort; timers and calls end when their loop quits. Only
+        // posted from here: the loop belongs to its pool thread.
+        blocking.fanIn->abort();
+        QMetaObject::invokeMethod(blocking.loop, &QEventLoop::quit, Qt::QueuedConnection);
+    }
 }

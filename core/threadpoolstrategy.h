@@ -6,6 +6,10 @@
 // thread runs it to the end, which the timeline shows. That is the real cost of this pattern.
 #include "fanoutstrategy.h"
 
+#include <QList>
+#include <QMutex>
+
+class QEventLoop;
 class QThreadPool;
 
 class ThreadPoolStrategy : public FanOutStrategy
@@ -14,13 +18,23 @@ public:
     ThreadPoolStrategy(TraceRecorder &recorder, QThreadPool &pool);
     QString name() const override { return QStringLiteral("thread-pool"); }
 
-    // Runs one task to its end on the calling thread, blocking it (a nested event loop that
-    // runs only this task). Not stopped when the request gives up, only when it is aborted.
-    static void runBlocking(const std::shared_ptr<FanIn> &fanIn, int index);
+    // Also interrupts the blocking tasks still running, those of answered requests too.
+    void abortAll() override;
 
 protected:
     void fanOut(const std::shared_ptr<FanIn> &fanIn) override;
 
 private:
+    // Runs one task to its end on the calling pool thread, blocking it (a nested event loop
+    // that runs only this task). Not stopped when the request gives up, only by abortAll().
+    void runBlocking(const std::shared_ptr<FanIn> &fanIn, int index);
+
     QThreadPool &m_pool;
+    struct Blocking {
+        QEventLoop *loop;
+        std::shared_ptr<FanIn> fanIn;
+    };
+    QMutex m_blockingMutex; // guards m_blocking and m_stopping
+    QList<Blocking> m_blocking;
+    bool m_stopping = false;
 };

@@ -9,6 +9,7 @@
 #include "scopedloopstrategy.h"
 #include "sequentialstrategy.h"
 #include "task.h"
+#include "threadpoolstrategy.h"
 #include "tracerecorder.h"
 
 #include <QElapsedTimer>
@@ -51,6 +52,10 @@ private Q_SLOTS:
     void awaitOneTimeout();
     void awaitOneFailure();
     void loopThreadsShareTheLoad();
+    void stoppingLoopWorkerDeletesItsTasks();
+    void blockingPoolTasksStopWhenAborted_data();
+    void blockingPoolTasksStopWhenAborted();
+    void noTaskStartsAfterTheDeadline();
 
 private:
     FanOutStrategy *strategy(const QString &name) const;
@@ -431,6 +436,50 @@ void TestStrategies::loopThreadsShareTheLoad()
     QCOMPARE(perThread.size(), 2);
     for (int count : std::as_const(perThread))
         QCOMPARE(count, 5);
+}
+
+void TestStrategies::stoppingLoopWorkerDeletesItsTasks()
+{
+    const int before = Task::liveCount();
+    {
+        LoopWorker worker(*m_recorder, 2);
+        worker.schedule(makeFanIn(makeSpec(6, 60000, 60000)));
+        QTRY_COMPARE_WITH_TIMEOUT(Task::liveCount(), before + 6, 2000);
+    } // no release, no abort: the worker's threads end with tasks still waiting
+    QCOMPARE(Task::liveCount(), before);
+}
+
+void TestStrategies::blockingPoolTasksStopWhenAborted_data()
+{
+    QTest::addColumn<TaskKind>("kind");
+    QTest::addRow("timer") << TaskKind::Timer;
+    QTest::addRow("cpu") << TaskKind::Cpu;
+}
+
+void TestStrategies::blockingPoolTasksStopWhenAborted()
+{
+    // Tasks of an answered request block their pool threads on; a stopping server ends them.
+    QFETCH(TaskKind, kind);
+    QThreadPool pool;
+    pool.setMaxThreadCount(4);
+    ThreadPoolStrategy strategy(*m_recorder, pool);
+    const FanOutResult result = strategy.execute(makeSpec(3, 30000, 50, kind));
+    QCOMPARE(result.count(TaskStatus::TimedOut), 3);
+    QCOMPARE(pool.activeThreadCount(), 3); // still blocked by their tasks
+    QElapsedTimer clock;
+    clock.start();
+    strategy.abortAll();
+    QVERIFY(pool.waitForDone(5000));
+    QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
+}
+
+void TestStrategies::noTaskStartsAfterTheDeadline()
+{
+    auto fanIn = makeFanIn(makeSpec(2, 10, 1));
+    QTRY_VERIFY_WITH_TIMEOUT(fanIn->deadline().hasExpired(), 1000);
+    QVERIFY(!fanIn->begin(0));
+    QCOMPARE(fanIn->outcome(0).status, TaskStatus::Queued); // the request expires it, not the thread
+    QCOMPARE(fanIn->expireUnfinished(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestStrategies)

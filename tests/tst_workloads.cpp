@@ -83,6 +83,9 @@ private Q_SLOTS:
     void awaitOneFailureIs502();
     void blockingPoolTasksRunOnPastTheirRequest();
     void continuationHoldsNoWorker();
+    void continuationDeadlineHoldsWhileLoopThreadsAreBusy();
+    void upstreamTakesLatencyPlusJitter();
+    void fullQueueWithZeroMaxQueue();
 
 private:
     QList<Answer> getAll(const QUrl &base, const QStringList &paths);
@@ -364,6 +367,52 @@ void TestWorkloads::continuationHoldsNoWorker()
         else
             QCOMPARE(lane.kind, ThreadKind::Worker);
     }
+}
+
+void TestWorkloads::continuationDeadlineHoldsWhileLoopThreadsAreBusy()
+{
+    // Another request's CPU work holds the (only) loop thread for 3 s; this one's deadline is
+    // kept by a thread that runs no tasks.
+    QNetworkReply *busy = UpstreamClient::forCurrentThread()->get(QNetworkRequest(
+        m_server->host->url().resolved(QUrl(QStringLiteral("/async-worker?tasks=1&latency_ms=3000&kind=cpu")))));
+    QTRY_VERIFY_WITH_TIMEOUT([&] {
+        for (const TraceEvent &e : m_server->recorder.eventsSince(0)) {
+            if (e.type == TraceEvent::Type::TaskStarted && e.kind == TaskKind::Cpu && e.timeNs > m_server->recorder.now() - 1000000000)
+                return true;
+        }
+        return false;
+    }(), 5000);
+    QElapsedTimer clock;
+    clock.start();
+    const Answer answer = get(QStringLiteral("/async-continuation?tasks=2&latency_ms=100&timeout_ms=300"));
+    QCOMPARE(answer.status, 200);
+    QCOMPARE(answer.statuses(), QStringList(2, QStringLiteral("timed_out")));
+    QVERIFY2(clock.elapsed() < 1500, qPrintable(QString::number(clock.elapsed())));
+    QTRY_VERIFY_WITH_TIMEOUT(busy->isFinished(), 10000);
+    delete busy;
+}
+
+void TestWorkloads::upstreamTakesLatencyPlusJitter()
+{
+    // A drawn latency may exceed 60 s (59 s + 3 s of jitter): the upstream must still take it,
+    // and the task time out, not fail at once.
+    const Answer answer = get(QStringLiteral("/await-one?kind=http&latency_ms=59000&jitter_ms=3000&timeout_ms=200&seed=8"));
+    QCOMPARE(answer.status, 504);
+}
+
+void TestWorkloads::fullQueueWithZeroMaxQueue()
+{
+    ServerOptions options;
+    options.workers = 1;
+    options.maxQueue = 0;
+    Server server(options);
+    QVERIFY(server.started);
+    // An idle worker takes a request even when nothing may wait.
+    QCOMPARE(getAll(server.host->url(), { QStringLiteral("/sequential?tasks=1&latency_ms=1") }).constFirst().status, 200);
+    const QList<Answer> two = getAll(server.host->url(), QStringList(2, QStringLiteral("/sequential?tasks=1&latency_ms=300")));
+    QList<int> statuses { two.at(0).status, two.at(1).status };
+    std::sort(statuses.begin(), statuses.end());
+    QCOMPARE(statuses, (QList<int> { 200, 503 }));
 }
 
 QTEST_GUILESS_MAIN(TestWorkloads)
