@@ -120,6 +120,12 @@ QString TraceRecorder::routeName(int id) const
     return m_routes.value(id);
 }
 
+QStringList TraceRecorder::routes() const
+{
+    QMutexLocker locker(&m_namesMutex);
+    return m_routes;
+}
+
 quint64 TraceRecorder::requestStarted(int route, int timeoutMs, int taskCount, int lane)
 {
     TraceEvent event;

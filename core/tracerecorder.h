@@ -43,6 +43,7 @@ public:
     // Route names are interned so that events stay plain data.
     int routeId(const QString &route);
     QString routeName(int id) const;
+    QStringList routes() const; // by id
 
     // Writers, callable from any thread.
     // On the calling thread's lane, or on `lane` if it is given (a virtual one).

@@ -1,0 +1,278 @@
+#include "traceexport.h"
+
+#include "fanoutplan.h"
+#include "tracerecorder.h"
+
+#include <QHash>
+#include <QSet>
+#include <QJsonDocument>
+
+#include <cmath>
+
+namespace {
+
+// Trace Event timestamps are microseconds; keep the nanoseconds as decimals.
+double toUs(qint64 ns)
+{
+    return double(ns) / 1000.0;
+}
+
+double toMs(qint64 ns)
+{
+    return std::round(double(ns) / 1e3) / 1e3;
+}
+
+const char *eventTypeName(TraceEvent::Type type)
+{
+    switch (type) {
+    case TraceEvent::Type::RequestStarted:
+        return "request_start";
+    case TraceEvent::Type::RequestEnded:
+        return "request_end";
+    case TraceEvent::Type::TaskStarted:
+        return "task_start";
+    case TraceEvent::Type::TaskEnded:
+        return "task_end";
+    case TraceEvent::Type::TaskReleased:
+        return "task_released";
+    }
+    return "";
+}
+
+QString csvField(const QString &text)
+{
+    if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n')))
+        return text;
+    return QLatin1Char('"') + QString(text).replace(QStringLiteral("\""), QStringLiteral("\"\"")) + QLatin1Char('"');
+}
+
+} // namespace
+
+TraceExport TraceExport::fromRecorder(TraceRecorder &recorder)
+{
+    const QVector<TraceEvent> events = recorder.eventsSince(0);
+    return TraceExport(events, recorder.lanes(), recorder.routes(), recorder.now());
+}
+
+TraceExport::TraceExport(const QVector<TraceEvent> &events, QVector<ThreadLane> lanes, QStringList routes, qint64 nowNs)
+    : m_lanes(std::move(lanes))
+    , m_routes(std::move(routes))
+    , m_nowNs(nowNs)
+{
+    QHash<quint64, int> requestSpan; // request id -> index in m_spans
+    QHash<QPair<quint64, int>, int> taskSpan; // (request, task) -> index
+    for (const TraceEvent &event : events) {
+        switch (event.type) {
+        case TraceEvent::Type::RequestStarted: {
+            Span span;
+            span.type = event.type;
+            span.requestId = event.requestId;
+            span.lane = event.lane;
+            span.route = event.route;
+            span.startNs = event.timeNs;
+            span.deadlineNs = event.timeNs + qint64(event.timeoutMs) * 1000000;
+            requestSpan.insert(event.requestId, int(m_spans.size()));
+            m_spans.append(span);
+            break;
+        }
+        case TraceEvent::Type::RequestEnded:
+            if (const int i = requestSpan.value(event.requestId, -1); i >= 0) {
+                m_spans[i].endNs = event.timeNs;
+                m_spans[i].httpStatus = event.httpStatus;
+                m_spans[i].status = TaskStatus::Ok;
+            }
+            break;
+        case TraceEvent::Type::TaskStarted: {
+            Span span;
+            span.type = event.type;
+            span.requestId = event.requestId;
+            span.task = event.task;
+            span.lane = event.lane;
+            span.kind = event.kind;
+            span.startNs = event.timeNs;
+            if (const int r = requestSpan.value(event.requestId, -1); r >= 0)
+                span.route = m_spans.at(r).route;
+            taskSpan.insert({ event.requestId, event.task }, int(m_spans.size()));
+            m_spans.append(span);
+            break;
+        }
+        case TraceEvent::Type::TaskEnded:
+            // A task given up on before any thread took it never ran: there is no span to draw.
+            if (const int i = taskSpan.value({ event.requestId, event.task }, -1); i >= 0) {
+                m_spans[i].endNs = event.timeNs;
+                m_spans[i].status = event.status;
+                m_spans[i].outlives = event.outlives;
+            }
+            break;
+        case TraceEvent::Type::TaskReleased:
+            if (const int i = taskSpan.value({ event.requestId, event.task }, -1); i >= 0)
+                m_spans[i].releasedNs = event.timeNs;
+            break;
+        }
+    }
+}
+
+QString TraceExport::laneName(int lane) const
+{
+    return lane >= 0 && lane < m_lanes.size() ? m_lanes.at(lane).name : QString();
+}
+
+QJsonObject TraceExport::spanArgs(const Span &span) const
+{
+    QJsonObject args {
+        { QStringLiteral("request_id"), qint64(span.requestId) },
+        { QStringLiteral("route"), m_routes.value(span.route) },
+        { QStringLiteral("thread"), laneName(span.lane) },
+    };
+    if (span.isRequest()) {
+        args.insert(QStringLiteral("http_status"), span.httpStatus);
+        args.insert(QStringLiteral("deadline_ms"), toMs(span.deadlineNs));
+    } else {
+        args.insert(QStringLiteral("account"), FanOutPlan::accountName(span.task));
+        args.insert(QStringLiteral("status"), taskStatusName(span.status));
+        args.insert(QStringLiteral("kind"), taskKindName(span.kind));
+    }
+    if (span.endNs < 0)
+        args.insert(QStringLiteral("open"), true);
+    return args;
+}
+
+QByteArray TraceExport::chromeTraceJson() const
+{
+    QJsonArray events;
+    events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("M") }, { QStringLiteral("name"), QStringLiteral("process_name") },
+        { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), 0 }, { QStringLiteral("args"), QJsonObject { { QStringLiteral("name"), QStringLiteral("fanscope") } } } });
+    for (const ThreadLane &lane : m_lanes) {
+        // Trace Event thread ids are lane ids + 1: some viewers treat tid 0 specially.
+        events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("M") }, { QStringLiteral("name"), QStringLiteral("thread_name") },
+            { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), lane.id + 1 }, { QStringLiteral("args"), QJsonObject { { QStringLiteral("name"), lane.name } } } });
+        events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("M") }, { QStringLiteral("name"), QStringLiteral("thread_sort_index") },
+            { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), lane.id + 1 }, { QStringLiteral("args"), QJsonObject { { QStringLiteral("sort_index"), int(lane.kind) * 1000 + lane.ordinal } } } });
+    }
+
+    // Which (lane, request-or-task) groups have spans that partly overlap: those cannot be
+    // complete events, which must nest on their thread.
+    QHash<QPair<int, bool>, QVector<const Span *>> groups;
+    for (const Span &span : m_spans) {
+        if (span.lane >= 0)
+            groups[{ span.lane, span.isRequest() }].append(&span);
+    }
+    QSet<QPair<int, bool>> overlapping;
+    for (auto it = groups.begin(); it != groups.end(); ++it) {
+        QVector<const Span *> &list = it.value();
+        std::sort(list.begin(), list.end(), [](const Span *a, const Span *b) { return a->startNs < b->startNs; });
+        qint64 lastEnd = std::numeric_limits<qint64>::min();
+        for (const Span *span : std::as_const(list)) {
+            if (span->startNs < lastEnd) {
+                overlapping.insert(it.key());
+                break;
+            }
+            lastEnd = std::max(lastEnd, span->endNs < 0 ? m_nowNs : std::max(span->endNs, span->releasedNs));
+        }
+    }
+
+    for (const Span &span : m_spans) {
+        if (span.lane < 0)
+            continue;
+        const qint64 end = span.endNs < 0 ? m_nowNs : span.endNs;
+        const QString name = span.isRequest() ? m_routes.value(span.route) : FanOutPlan::accountName(span.task);
+        const QString category = span.isRequest() ? QStringLiteral("request") : QStringLiteral("task");
+        const QJsonObject args = spanArgs(span);
+        const bool async = overlapping.contains({ span.lane, span.isRequest() });
+        auto emitSpan = [&](const QString &spanName, qint64 from, qint64 to, const QString &idSuffix) {
+            if (!async) {
+                events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("X") }, { QStringLiteral("name"), spanName },
+                    { QStringLiteral("cat"), category }, { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), span.lane + 1 },
+                    { QStringLiteral("ts"), toUs(from) }, { QStringLiteral("dur"), toUs(to - from) }, { QStringLiteral("args"), args } });
+                return;
+            }
+            const QString id = QStringLiteral("%1.%2%3").arg(span.requestId).arg(span.task).arg(idSuffix);
+            const QJsonObject id2 { { QStringLiteral("local"), id } };
+            events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("b") }, { QStringLiteral("name"), spanName },
+                { QStringLiteral("cat"), category }, { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), span.lane + 1 },
+                { QStringLiteral("id2"), id2 }, { QStringLiteral("ts"), toUs(from) }, { QStringLiteral("args"), args } });
+            events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("e") }, { QStringLiteral("name"), spanName },
+                { QStringLiteral("cat"), category }, { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), span.lane + 1 },
+                { QStringLiteral("id2"), id2 }, { QStringLiteral("ts"), toUs(to) } });
+        };
+        emitSpan(name, span.startNs, end, QString());
+        // A blocking task given up on goes on holding its thread: its own span, "ran on".
+        if (span.outlives && span.endNs >= 0) {
+            const qint64 released = span.releasedNs < 0 ? m_nowNs : span.releasedNs;
+            if (released > span.endNs)
+                emitSpan(name + QStringLiteral(" (ran on, given up)"), span.endNs, released, QStringLiteral(".ran-on"));
+        }
+    }
+    return QJsonDocument(QJsonObject { { QStringLiteral("traceEvents"), events }, { QStringLiteral("displayTimeUnit"), QStringLiteral("ms") } })
+        .toJson(QJsonDocument::Compact);
+}
+
+QByteArray TraceExport::csv() const
+{
+    QString text = QStringLiteral("type,request_id,route,task,account,kind,status,http_status,thread,start_ms,end_ms,duration_ms,released_ms\n");
+    for (const Span &span : m_spans) {
+        const bool open = span.endNs < 0;
+        QStringList fields {
+            span.isRequest() ? QStringLiteral("request") : QStringLiteral("task"),
+            QString::number(span.requestId),
+            csvField(m_routes.value(span.route)),
+            span.isRequest() ? QString() : QString::number(span.task),
+            span.isRequest() ? QString() : FanOutPlan::accountName(span.task),
+            span.isRequest() ? QString() : taskKindName(span.kind),
+            open ? QStringLiteral("running") : (span.isRequest() ? QStringLiteral("answered") : taskStatusName(span.status)),
+            span.isRequest() && !open ? QString::number(span.httpStatus) : QString(),
+            csvField(laneName(span.lane)),
+            QString::number(toMs(span.startNs), 'f', 3),
+            open ? QString() : QString::number(toMs(span.endNs), 'f', 3),
+            open ? QString() : QString::number(toMs(span.endNs - span.startNs), 'f', 3),
+            span.releasedNs < 0 ? QString() : QString::number(toMs(span.releasedNs), 'f', 3),
+        };
+        text += fields.join(QLatin1Char(',')) + QLatin1Char('\n');
+    }
+    return text.toUtf8();
+}
+
+QJsonObject TraceExport::eventJson(const TraceEvent &event, const QStringList &routes)
+{
+    QJsonObject json {
+        { QStringLiteral("seq"), qint64(event.seq) },
+        { QStringLiteral("type"), QLatin1String(eventTypeName(event.type)) },
+        { QStringLiteral("t_ms"), toMs(event.timeNs) },
+        { QStringLiteral("request"), qint64(event.requestId) },
+        { QStringLiteral("lane"), event.lane },
+    };
+    switch (event.type) {
+    case TraceEvent::Type::RequestStarted:
+        json.insert(QStringLiteral("route"), routes.value(event.route));
+        json.insert(QStringLiteral("timeout_ms"), event.timeoutMs);
+        json.insert(QStringLiteral("tasks"), event.taskCount);
+        break;
+    case TraceEvent::Type::RequestEnded:
+        json.insert(QStringLiteral("http_status"), event.httpStatus);
+        break;
+    case TraceEvent::Type::TaskStarted:
+        json.insert(QStringLiteral("task"), event.task);
+        json.insert(QStringLiteral("kind"), taskKindName(event.kind));
+        break;
+    case TraceEvent::Type::TaskEnded:
+        json.insert(QStringLiteral("task"), event.task);
+        json.insert(QStringLiteral("status"), taskStatusName(event.status));
+        if (event.outlives)
+            json.insert(QStringLiteral("outlives"), true);
+        break;
+    case TraceEvent::Type::TaskReleased:
+        json.insert(QStringLiteral("task"), event.task);
+        break;
+    }
+    return json;
+}
+
+QJsonArray TraceExport::lanesJson(const QVector<ThreadLane> &lanes)
+{
+    QJsonArray array;
+    for (const ThreadLane &lane : lanes) {
+        array.append(QJsonObject { { QStringLiteral("id"), lane.id }, { QStringLiteral("name"), lane.name },
+            { QStringLiteral("kind"), threadKindName(lane.kind) }, { QStringLiteral("ordinal"), lane.ordinal } });
+    }
+    return array;
+}

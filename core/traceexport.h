@@ -1,0 +1,64 @@
+#pragma once
+
+// The recorded timeline in the forms that leave the process: Chrome Trace Event JSON (for
+// Perfetto and chrome://tracing), CSV of the spans, and the JSON of live events that the web
+// page reads. Built from a recorder's events, so /api/trace and the window's File > Export trace
+// give the same file.
+#include "threadlane.h"
+#include "traceevent.h"
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QStringList>
+#include <QVector>
+
+class TraceRecorder;
+
+class TraceExport
+{
+public:
+    // One request or task span, rebuilt from its start and end events.
+    struct Span {
+        TraceEvent::Type type = TraceEvent::Type::RequestStarted; // RequestStarted or TaskStarted
+        quint64 requestId = 0;
+        int task = -1;
+        int lane = -1;
+        int route = -1; // requests: route id; tasks: their request's
+        qint64 startNs = 0;
+        qint64 endNs = -1; // -1: still open
+        qint64 deadlineNs = -1; // requests
+        qint64 releasedNs = -1; // tasks that ran on after being given up
+        int httpStatus = 0;
+        TaskStatus status = TaskStatus::Running;
+        TaskKind kind = TaskKind::Timer;
+        bool outlives = false;
+        bool isRequest() const { return type == TraceEvent::Type::RequestStarted; }
+    };
+
+    // Everything the recorder still holds, as of now.
+    static TraceExport fromRecorder(TraceRecorder &recorder);
+    TraceExport(const QVector<TraceEvent> &events, QVector<ThreadLane> lanes, QStringList routes, qint64 nowNs);
+
+    const QVector<Span> &spans() const { return m_spans; }
+
+    // {"traceEvents": [...], "displayTimeUnit": "ms"}: complete events ("X") for spans that never
+    // overlap another on their lane, async begin/end pairs ("b"/"e", unique id2) for lanes where
+    // spans overlap (tasks waiting on one loop thread), thread_name metadata for every lane.
+    QByteArray chromeTraceJson() const;
+    // One line per span: type,request_id,route,task,account,kind,status,http_status,thread,...
+    QByteArray csv() const;
+
+    // The live-event form: {"seq", "type", "t_ms", "request", "lane", ...} per event.
+    static QJsonObject eventJson(const TraceEvent &event, const QStringList &routes);
+    static QJsonArray lanesJson(const QVector<ThreadLane> &lanes);
+
+private:
+    QJsonObject spanArgs(const Span &span) const;
+    QString laneName(int lane) const;
+
+    QVector<Span> m_spans;
+    QVector<ThreadLane> m_lanes;
+    QStringList m_routes;
+    qint64 m_nowNs = 0;
+};
