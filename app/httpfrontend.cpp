@@ -2,11 +2,18 @@
 
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
+#include "livefeed.h"
 #include "pendingreply.h"
+#include "servermetrics.h"
+#include "traceexport.h"
 #include "timerqueue.h"
 #include "tracerecorder.h"
 
+#include <QFile>
+#include <QJsonArray>
+#include <QRegularExpression>
 #include <QTcpServer>
+#include <QWebSocket>
 #include <QTcpSocket>
 #include <QUrlQuery>
 #include <QThreadPool>
@@ -14,20 +21,37 @@
 
 #include <memory>
 
-HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, int maxQueue,
-    const std::vector<FanOutStrategy *> &strategies)
+HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, const ServerOptions &options,
+    const std::vector<FanOutStrategy *> &strategies, std::shared_ptr<ServerMetrics> metrics)
     : m_recorder(recorder)
     , m_workers(workers)
-    , m_maxQueue(maxQueue)
+    , m_options(options)
+    , m_strategies(strategies)
+    , m_metrics(std::move(metrics))
     , m_server(new QHttpServer(this))
+    , m_feed(new LiveFeed(recorder, this))
 {
     for (FanOutStrategy *strategy : strategies)
         addFanOutRoute(strategy);
     addUpstreamRoute();
-    addServiceRoutes();
+    addPageRoutes();
+    addApiRoutes();
     m_server->setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         answerMissing(request, std::move(responder));
     });
+    connect(m_server, &QAbstractHttpServer::newWebSocketConnection, this, [this] {
+        while (m_server->hasPendingWebSocketConnections()) {
+            std::unique_ptr<QWebSocket> socket = m_server->nextPendingWebSocketConnection();
+            const quint64 since = QUrlQuery(socket->requestUrl()).queryItemValue(QStringLiteral("since")).toULongLong();
+            m_metrics->countAnswer(QStringLiteral("/api/ws"), 101);
+            m_feed->addClient(std::move(socket), since);
+        }
+    });
+}
+
+int HttpFrontend::liveClients() const
+{
+    return m_feed->clientCount();
 }
 
 HttpFrontend::~HttpFrontend() = default;
@@ -53,48 +77,62 @@ void HttpFrontend::addFanOutRoute(FanOutStrategy *strategy)
     m_paths.insert(strategy->route());
     m_server->route(strategy->route(), QHttpServerRequest::Method::Get,
         [this, strategy](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            const QString route = strategy->route();
             auto parsed = FanOutSpec::fromQuery(request.query());
             if (const auto *error = std::get_if<SpecError>(&parsed)) {
-                HttpReply::error(400, error->message, error->param).writeTo(responder);
+                answer(responder, route, HttpReply::error(400, error->message, error->param));
                 return;
             }
             const FanOutSpec spec = std::get<FanOutSpec>(parsed);
-            std::optional<QFuture<HttpReply>> answer
+            std::optional<QFuture<HttpReply>> future
                 = strategy->holdsWorker() ? runOnWorker(strategy, spec) : runAsContinuation(strategy, spec);
-            if (!answer) {
-                HttpReply::error(503, QStringLiteral("all workers are busy and the queue is full"))
-                    .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"))
-                    .writeTo(responder);
+            if (!future) {
+                answer(responder, route,
+                    HttpReply::error(503, QStringLiteral("all workers are busy and the queue is full"))
+                        .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")));
                 return;
             }
             auto reply = std::make_shared<PendingReply>(std::move(responder));
-            answer->then(this, [reply](const HttpReply &answer) { reply->send(answer); });
+            future->then(this, [this, reply, route](const HttpReply &answer) {
+                m_metrics->countAnswer(route, answer.status());
+                reply->send(answer);
+            });
         });
 }
 
 std::optional<QFuture<HttpReply>> HttpFrontend::runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec)
 {
     // At most every worker busy and max-queue more waiting. Only this thread adds to the count.
-    if (m_inFlight->load(std::memory_order_relaxed) >= m_workers.maxThreadCount() + m_maxQueue)
+    if (m_metrics->inFlight.load(std::memory_order_relaxed) >= m_workers.maxThreadCount() + m_options.maxQueue)
         return std::nullopt;
-    m_inFlight->fetch_add(1, std::memory_order_relaxed);
+    m_metrics->inFlight.fetch_add(1, std::memory_order_relaxed);
+    QElapsedTimer arrived;
+    arrived.start();
     // The view runs on a worker thread, as a synchronous WSGI view runs on a waitress thread;
     // the answer comes back to this thread to be written. It captures nothing of this object,
     // which a stopping server may delete while views still run: the strategy and the recorder
     // belong to the ServerHost, which joins the workers before it lets them go.
-    return QtConcurrent::run(&m_workers, [inFlight = m_inFlight, recorder = &m_recorder, strategy, spec] {
+    return QtConcurrent::run(&m_workers, [metrics = m_metrics, recorder = &m_recorder, strategy, spec, arrived] {
         recorder->registerCurrentThread(ThreadKind::Worker);
+        metrics->busyWorkers.fetch_add(1, std::memory_order_relaxed);
         const FanOutResult result = strategy->execute(spec);
-        inFlight->fetch_sub(1, std::memory_order_relaxed);
+        metrics->busyWorkers.fetch_sub(1, std::memory_order_relaxed);
+        metrics->inFlight.fetch_sub(1, std::memory_order_relaxed);
+        metrics->countFanOut(strategy->route(), double(arrived.nsecsElapsed()) / 1e9, result);
         return HttpReply::json(result.httpStatus, result.toJson());
     });
 }
 
 std::optional<QFuture<HttpReply>> HttpFrontend::runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec)
 {
+    QElapsedTimer arrived;
+    arrived.start();
     // No worker: the answer is made where the last task ends (a loop thread), then written here.
     return strategy->start(spec).then(QtFuture::Launch::Sync,
-        [](const FanOutResult &result) { return HttpReply::json(result.httpStatus, result.toJson()); });
+        [metrics = m_metrics, route = strategy->route(), arrived](const FanOutResult &result) {
+            metrics->countFanOut(route, double(arrived.nsecsElapsed()) / 1e9, result);
+            return HttpReply::json(result.httpStatus, result.toJson());
+        });
 }
 
 void HttpFrontend::addUpstreamRoute()
@@ -106,7 +144,7 @@ void HttpFrontend::addUpstreamRoute()
         [this](const QString &account, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             const std::optional<int> index = FanOutPlan::accountIndex(account);
             if (!index) {
-                HttpReply::error(404, QStringLiteral("no account ") + account).writeTo(responder);
+                answer(responder, QStringLiteral("/upstream/balance"), HttpReply::error(404, QStringLiteral("no account ") + account));
                 return;
             }
             const QUrlQuery query = request.query();
@@ -115,14 +153,14 @@ void HttpFrontend::addUpstreamRoute()
             const int latencyMs = query.queryItemValue(QStringLiteral("latency_ms")).toInt(&latencyOk);
             constexpr int MaxLatencyMs = FanOutSpec::MaxLatencyMs + FanOutSpec::MaxJitterMs;
             if (!latencyOk || latencyMs < 0 || latencyMs > MaxLatencyMs) {
-                HttpReply::error(400, QStringLiteral("latency_ms must be from 0 to %1").arg(MaxLatencyMs), QStringLiteral("latency_ms")).writeTo(responder);
+                answer(responder, QStringLiteral("/upstream/balance"), HttpReply::error(400, QStringLiteral("latency_ms must be from 0 to %1").arg(MaxLatencyMs), QStringLiteral("latency_ms")));
                 return;
             }
             quint64 seed = 0;
             if (query.hasQueryItem(QStringLiteral("seed")))
                 seed = query.queryItemValue(QStringLiteral("seed")).toULongLong(&seedOk);
             if (!seedOk) {
-                HttpReply::error(400, QStringLiteral("seed must be an unsigned integer"), QStringLiteral("seed")).writeTo(responder);
+                answer(responder, QStringLiteral("/upstream/balance"), HttpReply::error(400, QStringLiteral("seed must be an unsigned integer"), QStringLiteral("seed")));
                 return;
             }
             const bool fail = query.queryItemValue(QStringLiteral("fail")) == QLatin1String("1");
@@ -138,12 +176,10 @@ void HttpFrontend::addUpstreamRoute()
                 [this, reply, account, balance, fail, timer, watch] {
                     *timer = 0;
                     disconnect(*watch); // the connection is kept alive for the next call
-                    if (fail) {
-                        reply->send(HttpReply::error(500, QStringLiteral("simulated upstream failure")));
-                    } else {
-                        reply->send(HttpReply::json(200,
-                            QJsonObject { { QStringLiteral("account"), account }, { QStringLiteral("balance"), balance } }));
-                    }
+                    const HttpReply answer = fail ? HttpReply::error(500, QStringLiteral("simulated upstream failure"))
+                                                  : HttpReply::json(200, QJsonObject { { QStringLiteral("account"), account }, { QStringLiteral("balance"), balance } });
+                    m_metrics->countAnswer(QStringLiteral("/upstream/balance"), answer.status());
+                    reply->send(answer);
                     m_upstream.answered.fetch_add(1, std::memory_order_relaxed);
                 });
             // A caller that gives up (its task cancelled at the deadline) closes the connection:
@@ -160,13 +196,154 @@ void HttpFrontend::addUpstreamRoute()
         });
 }
 
-void HttpFrontend::addServiceRoutes()
+void HttpFrontend::addPageRoutes()
+{
+    m_paths.insert(QStringLiteral("/"));
+    m_server->route(QStringLiteral("/"), QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head,
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            answerFile(responder, QStringLiteral("/"), QStringLiteral("index.html"), request.method() != QHttpServerRequest::Method::Head);
+        });
+    m_paths.insert(QStringLiteral("/static"));
+    m_server->route(QStringLiteral("/static/<arg>"), QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head,
+        [this](const QString &name, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            answerFile(responder, QStringLiteral("/static"), name, request.method() != QHttpServerRequest::Method::Head);
+        });
+}
+
+void HttpFrontend::answerFile(QHttpServerResponder &responder, const QString &route, const QString &name, bool withBody)
+{
+    static const QHash<QString, QByteArray> types {
+        { QStringLiteral("html"), QByteArrayLiteral("text/html; charset=utf-8") },
+        { QStringLiteral("js"), QByteArrayLiteral("text/javascript; charset=utf-8") },
+        { QStringLiteral("css"), QByteArrayLiteral("text/css; charset=utf-8") },
+        { QStringLiteral("svg"), QByteArrayLiteral("image/svg+xml") },
+    };
+    // Only plain names from the web folder: no paths, no dot files.
+    static const QRegularExpression plainName(QStringLiteral("^[a-z0-9][a-z0-9._-]*$"));
+    const QString extension = name.section(QLatin1Char('.'), -1);
+    QFile file(QStringLiteral(":/web/") + name);
+    if (!plainName.match(name).hasMatch() || !types.contains(extension) || !file.open(QIODevice::ReadOnly)) {
+        answer(responder, route, HttpReply::error(404, QStringLiteral("no such file: ") + name), withBody);
+        return;
+    }
+    answer(responder, route, HttpReply::text(200, file.readAll(), types.value(extension)).withHeader(QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache")), withBody);
+}
+
+void HttpFrontend::addApiRoutes()
 {
     m_paths.insert(QStringLiteral("/healthz"));
     m_server->route(QStringLiteral("/healthz"), QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head,
-        [](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
-            HttpReply::text(200, QByteArrayLiteral("ok")).writeTo(responder, request.method() != QHttpServerRequest::Method::Head);
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            answer(responder, QStringLiteral("/healthz"), HttpReply::text(200, QByteArrayLiteral("ok")), request.method() != QHttpServerRequest::Method::Head);
         });
+
+    m_paths.insert(QStringLiteral("/api/info"));
+    m_server->route(QStringLiteral("/api/info"), QHttpServerRequest::Method::Get,
+        [this](const QHttpServerRequest &, QHttpServerResponder &&responder) {
+            answer(responder, QStringLiteral("/api/info"), HttpReply::json(200, info()));
+        });
+
+    // Polling: the events after `since`, at most `max` (default and ceiling 5000) at a time.
+    m_paths.insert(QStringLiteral("/api/events"));
+    m_server->route(QStringLiteral("/api/events"), QHttpServerRequest::Method::Get,
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            const QUrlQuery query = request.query();
+            bool ok = true;
+            const quint64 since = query.hasQueryItem(QStringLiteral("since")) ? query.queryItemValue(QStringLiteral("since")).toULongLong(&ok) : 0;
+            if (!ok) {
+                answer(responder, QStringLiteral("/api/events"), HttpReply::error(400, QStringLiteral("since must be an unsigned integer"), QStringLiteral("since")));
+                return;
+            }
+            int max = LiveFeed::MaxEventsPerMessage;
+            if (query.hasQueryItem(QStringLiteral("max"))) {
+                max = query.queryItemValue(QStringLiteral("max")).toInt(&ok);
+                if (!ok || max < 1 || max > LiveFeed::MaxEventsPerMessage) {
+                    answer(responder, QStringLiteral("/api/events"),
+                        HttpReply::error(400, QStringLiteral("max must be from 1 to %1").arg(LiveFeed::MaxEventsPerMessage), QStringLiteral("max")));
+                    return;
+                }
+            }
+            quint64 last = 0;
+            bool more = false;
+            const QByteArray body = LiveFeed::message(m_recorder, since, max, &last, &more);
+            answer(responder, QStringLiteral("/api/events"), HttpReply::text(200, body, QByteArrayLiteral("application/json")));
+        });
+
+    // The live feed: the upgrade itself is Qt's; this route only has to exist and write
+    // nothing when the request is an upgrade (Qt 6.4 upgrades only then).
+    m_paths.insert(QStringLiteral("/api/ws"));
+    m_server->route(QStringLiteral("/api/ws"), QHttpServerRequest::Method::Get,
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            if (request.value(QByteArrayLiteral("upgrade")).compare(QByteArrayLiteral("websocket"), Qt::CaseInsensitive) != 0)
+                answer(responder, QStringLiteral("/api/ws"),
+                    HttpReply::error(426, QStringLiteral("this is a WebSocket: connect with Upgrade: websocket, or poll /api/events"))
+                        .withHeader(QByteArrayLiteral("Upgrade"), QByteArrayLiteral("websocket")));
+        });
+
+    // Exports: built off this thread (a full history is half a million events).
+    auto exportRoute = [this](const QString &path, bool csv) {
+        m_paths.insert(path);
+        m_server->route(path, QHttpServerRequest::Method::Get, [this, path, csv](const QHttpServerRequest &, QHttpServerResponder &&responder) {
+            auto reply = std::make_shared<PendingReply>(std::move(responder));
+            QtConcurrent::run([recorder = &m_recorder, csv] {
+                const TraceExport trace = TraceExport::fromRecorder(*recorder);
+                return csv ? HttpReply::text(200, trace.csv(), QByteArrayLiteral("text/csv; charset=utf-8"))
+                                 .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-spans.csv\""))
+                           : HttpReply::text(200, trace.chromeTraceJson(), QByteArrayLiteral("application/json"))
+                                 .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-trace.json\""));
+            }).then(this, [this, reply, path](const HttpReply &answer) {
+                m_metrics->countAnswer(path, answer.status());
+                reply->send(answer);
+            });
+        });
+    };
+    exportRoute(QStringLiteral("/api/trace"), false);
+    exportRoute(QStringLiteral("/api/trace.csv"), true);
+
+    m_paths.insert(QStringLiteral("/metrics"));
+    m_server->route(QStringLiteral("/metrics"), QHttpServerRequest::Method::Get,
+        [this](const QHttpServerRequest &, QHttpServerResponder &&responder) {
+            ServerMetrics::Gauges gauges;
+            gauges.workers = m_workers.maxThreadCount();
+            gauges.busyWorkers = m_metrics->busyWorkers.load(std::memory_order_relaxed);
+            gauges.queueDepth = std::max(0, m_metrics->inFlight.load(std::memory_order_relaxed) - gauges.busyWorkers);
+            gauges.liveClients = m_feed->clientCount();
+            gauges.upstreamCalls = m_upstream.calls.load();
+            gauges.upstreamAbandoned = m_upstream.abandoned.load();
+            // Counted before it is written, so that this scrape includes itself.
+            m_metrics->countAnswer(QStringLiteral("/metrics"), 200);
+            HttpReply::text(200, m_metrics->exposition(gauges), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8")).writeTo(responder);
+        });
+}
+
+QJsonObject HttpFrontend::info() const
+{
+    QJsonArray routes;
+    for (FanOutStrategy *strategy : m_strategies)
+        routes.append(QJsonObject { { QStringLiteral("route"), strategy->route() }, { QStringLiteral("holds_worker"), strategy->holdsWorker() } });
+    const FanOutSpec defaults;
+    return QJsonObject {
+        { QStringLiteral("version"), QStringLiteral(FANSCOPE_VERSION) },
+        { QStringLiteral("routes"), routes },
+        { QStringLiteral("workers"), m_options.workers },
+        { QStringLiteral("loop_threads"), m_options.loopThreads },
+        { QStringLiteral("pool_threads"), m_options.poolThreads },
+        { QStringLiteral("max_queue"), m_options.maxQueue },
+        { QStringLiteral("parameters"), QJsonObject {
+            { QStringLiteral("tasks"), QJsonArray { 0, FanOutSpec::MaxTasks, defaults.tasks } },
+            { QStringLiteral("latency_ms"), QJsonArray { 0, FanOutSpec::MaxLatencyMs, defaults.latencyMs } },
+            { QStringLiteral("jitter_ms"), QJsonArray { 0, FanOutSpec::MaxJitterMs, defaults.jitterMs } },
+            { QStringLiteral("fail_rate"), QJsonArray { 0, 1, defaults.failRate } },
+            { QStringLiteral("timeout_ms"), QJsonArray { FanOutSpec::MinTimeoutMs, FanOutSpec::MaxTimeoutMs, defaults.timeoutMs } },
+            { QStringLiteral("kind"), QJsonArray { QStringLiteral("timer"), QStringLiteral("http"), QStringLiteral("cpu") } },
+        } },
+    };
+}
+
+void HttpFrontend::answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply, bool withBody)
+{
+    m_metrics->countAnswer(route, reply.status());
+    reply.writeTo(responder, withBody);
 }
 
 void HttpFrontend::answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder)
@@ -175,11 +352,12 @@ void HttpFrontend::answerMissing(const QHttpServerRequest &request, QHttpServerR
     // read the body as the start of the next answer.
     const bool head = request.method() == QHttpServerRequest::Method::Head;
     const QString path = request.url().path();
-    if (m_paths.contains(path) || path.startsWith(QLatin1String("/upstream/balance/"))) {
-        HttpReply::error(405, QStringLiteral("method not allowed; use GET"))
-            .withHeader(QByteArrayLiteral("Allow"), QByteArrayLiteral("GET"))
-            .writeTo(responder, !head);
+    const bool known = m_paths.contains(path) || path.startsWith(QLatin1String("/upstream/balance/")) || path.startsWith(QLatin1String("/static/"));
+    if (known) {
+        answer(responder, QStringLiteral("unmatched"),
+            HttpReply::error(405, QStringLiteral("method not allowed; use GET")).withHeader(QByteArrayLiteral("Allow"), QByteArrayLiteral("GET")), !head);
         return;
     }
-    HttpReply::error(404, QStringLiteral("no route for ") + path).writeTo(responder, !head);
+    // The path is not a label value: a scanner would make one time series per path it tried.
+    answer(responder, QStringLiteral("unmatched"), HttpReply::error(404, QStringLiteral("no route for ") + path), !head);
 }

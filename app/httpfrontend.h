@@ -2,10 +2,13 @@
 
 // The embedded HTTP server: route wiring on the server's own thread. Fan-out views run on the
 // request worker pool; this thread only parses, hands off and writes answers, so it never blocks.
+// Also serves the built-in upstream, the web page, the live event feed, the trace exports and
+// /metrics.
 #include "fanoutspec.h"
 #include "httpreply.h"
+#include "serveroptions.h"
 
-#include <QHostAddress>
+#include <QElapsedTimer>
 #include <QFuture>
 #include <QHttpServer>
 #include <QObject>
@@ -17,23 +20,23 @@
 #include <vector>
 
 class FanOutStrategy;
+class LiveFeed;
+class PendingReply;
 class QThreadPool;
 class QTcpServer;
+class ServerMetrics;
 class TraceRecorder;
 
 class HttpFrontend : public QObject
 {
     Q_OBJECT
 public:
-    HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, int maxQueue,
-        const std::vector<FanOutStrategy *> &strategies);
+    HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, const ServerOptions &options,
+        const std::vector<FanOutStrategy *> &strategies, std::shared_ptr<ServerMetrics> metrics);
     ~HttpFrontend() override;
 
     // Call on the server's thread. Returns the port listened on, or 0 with *error set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
-
-    // Requests that hold a worker or wait for one.
-    int inFlight() const { return m_inFlight->load(std::memory_order_relaxed); }
 
     // What the built-in upstream has seen; readable from any thread.
     struct UpstreamCounters {
@@ -42,23 +45,31 @@ public:
         std::atomic<quint64> abandoned { 0 }; // the caller hung up before the answer
     };
     const UpstreamCounters &upstream() const { return m_upstream; }
+    int liveClients() const;
 
 private:
     void addFanOutRoute(FanOutStrategy *strategy);
     void addUpstreamRoute();
+    void addPageRoutes();
+    void addApiRoutes();
     // A future answer, or none if the request must be turned away (503).
     std::optional<QFuture<HttpReply>> runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec);
     std::optional<QFuture<HttpReply>> runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec);
-    void addServiceRoutes();
+    // Writes an answer now, counting it for /metrics.
+    void answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply, bool withBody = true);
     void answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    // Serves a file of the web page from the resources.
+    void answerFile(QHttpServerResponder &responder, const QString &route, const QString &name, bool withBody);
+    QJsonObject info() const;
 
     TraceRecorder &m_recorder;
     QThreadPool &m_workers;
-    const int m_maxQueue;
-    QHttpServer *m_server; // a child, so that it moves to the server's thread with us
+    const ServerOptions m_options;
+    std::vector<FanOutStrategy *> m_strategies;
+    std::shared_ptr<ServerMetrics> m_metrics; // shared with the views, which may outlive us
+    QHttpServer *m_server; // children, so that they move to the server's thread with us
+    LiveFeed *m_feed;
     QTcpServer *m_tcpServer = nullptr;
     QSet<QString> m_paths; // every routed path, to tell 405 from 404
-    // Shared with the views on the workers, which may outlive this object at shutdown.
-    std::shared_ptr<std::atomic<int>> m_inFlight = std::make_shared<std::atomic<int>>(0);
     UpstreamCounters m_upstream;
 };

@@ -8,6 +8,7 @@
 #include "loopworkerstrategy.h"
 #include "scopedloopstrategy.h"
 #include "sequentialstrategy.h"
+#include "servermetrics.h"
 #include "threadpoolstrategy.h"
 #include "tracerecorder.h"
 
@@ -16,6 +17,7 @@
 ServerHost::ServerHost(TraceRecorder &recorder, const ServerOptions &options)
     : m_recorder(recorder)
     , m_options(options)
+    , m_metrics(std::make_shared<ServerMetrics>())
     , m_loopWorker(std::make_unique<LoopWorker>(recorder, options.loopThreads))
 {
     // Worker threads never expire, so the timeline keeps one stable lane per worker.
@@ -76,15 +78,21 @@ bool ServerHost::start(QString *error)
 {
     Q_ASSERT(!m_frontend);
     startWorkers();
-    m_frontend = new HttpFrontend(m_recorder, m_workers, m_options.maxQueue, strategies());
-    m_frontend->moveToThread(&m_serverThread);
-    // The documented way to end an object with its thread: deleted there when the loop ends.
-    QObject::connect(&m_serverThread, &QThread::finished, m_frontend, &QObject::deleteLater);
+    // The front end is made on the server's thread, not moved there: QHttpServer keeps objects
+    // that do not follow a move (its WebSocket server), and they must live where it works.
+    auto *context = new QObject;
+    context->moveToThread(&m_serverThread);
+    QObject::connect(&m_serverThread, &QThread::finished, context, &QObject::deleteLater);
     m_serverThread.start();
-
     quint16 port = 0;
     QMetaObject::invokeMethod(
-        m_frontend, [&] { port = m_frontend->listen(m_options.address, m_options.port, error); },
+        context,
+        [&] {
+            m_frontend = new HttpFrontend(m_recorder, m_workers, m_options, strategies(), m_metrics);
+            // The documented way to end an object with its thread: deleted there at its end.
+            QObject::connect(&m_serverThread, &QThread::finished, m_frontend, &QObject::deleteLater);
+            port = m_frontend->listen(m_options.address, m_options.port, error);
+        },
         Qt::BlockingQueuedConnection);
     if (port == 0) {
         stop();
@@ -117,6 +125,11 @@ ServerHost::UpstreamStats ServerHost::upstreamStats() const
         return {};
     const auto &counters = m_frontend->upstream();
     return { counters.calls.load(), counters.answered.load(), counters.abandoned.load() };
+}
+
+int ServerHost::liveClients() const
+{
+    return m_frontend ? m_frontend->liveClients() : 0;
 }
 
 void ServerHost::stop()

@@ -14,6 +14,7 @@
 class FanOutStrategy;
 class HttpFrontend;
 class LoopWorker;
+class ServerMetrics;
 class TraceRecorder;
 
 class ServerHost
@@ -39,6 +40,9 @@ public:
         quint64 abandoned = 0;
     };
     UpstreamStats upstreamStats() const;
+    // Counters and gauges of /metrics; shared with the views that update them.
+    std::shared_ptr<ServerMetrics> metrics() const { return m_metrics; }
+    int liveClients() const; // pages following the live feed
     const ServerOptions &options() const { return m_options; }
     std::vector<FanOutStrategy *> strategies() const;
 
@@ -49,6 +53,7 @@ private:
     const ServerOptions m_options;
     QThreadPool m_workers;
     QThreadPool m_pool; // what /thread-pool blocks
+    std::shared_ptr<ServerMetrics> m_metrics;
     std::unique_ptr<LoopWorker> m_loopWorker;
     std::vector<std::unique_ptr<FanOutStrategy>> m_strategies;
     QThread m_serverThread;

@@ -232,39 +232,45 @@ QByteArray TraceExport::csv() const
     return text.toUtf8();
 }
 
-QJsonObject TraceExport::eventJson(const TraceEvent &event, const QStringList &routes)
+QByteArray TraceExport::eventsJson(const QVector<TraceEvent> &events, const QStringList &routes)
 {
-    QJsonObject json {
-        { QStringLiteral("seq"), qint64(event.seq) },
-        { QStringLiteral("type"), QLatin1String(eventTypeName(event.type)) },
-        { QStringLiteral("t_ms"), toMs(event.timeNs) },
-        { QStringLiteral("request"), qint64(event.requestId) },
-        { QStringLiteral("lane"), event.lane },
-    };
-    switch (event.type) {
-    case TraceEvent::Type::RequestStarted:
-        json.insert(QStringLiteral("route"), routes.value(event.route));
-        json.insert(QStringLiteral("timeout_ms"), event.timeoutMs);
-        json.insert(QStringLiteral("tasks"), event.taskCount);
-        break;
-    case TraceEvent::Type::RequestEnded:
-        json.insert(QStringLiteral("http_status"), event.httpStatus);
-        break;
-    case TraceEvent::Type::TaskStarted:
-        json.insert(QStringLiteral("task"), event.task);
-        json.insert(QStringLiteral("kind"), taskKindName(event.kind));
-        break;
-    case TraceEvent::Type::TaskEnded:
-        json.insert(QStringLiteral("task"), event.task);
-        json.insert(QStringLiteral("status"), taskStatusName(event.status));
-        if (event.outlives)
-            json.insert(QStringLiteral("outlives"), true);
-        break;
-    case TraceEvent::Type::TaskReleased:
-        json.insert(QStringLiteral("task"), event.task);
-        break;
+    // Route names are quoted once; every other value is a number or a fixed word.
+    QVector<QByteArray> quotedRoutes;
+    for (const QString &route : routes)
+        quotedRoutes.append(QJsonDocument(QJsonArray { route }).toJson(QJsonDocument::Compact).mid(1).chopped(1));
+    QByteArray out;
+    out.reserve(events.size() * 110 + 2);
+    out += '[';
+    for (const TraceEvent &event : events) {
+        if (out.size() > 1)
+            out += ',';
+        out += "{\"seq\":" + QByteArray::number(event.seq) + ",\"type\":\"" + eventTypeName(event.type)
+            + "\",\"t_ms\":" + QByteArray::number(toMs(event.timeNs), 'f', 3) + ",\"request\":" + QByteArray::number(event.requestId)
+            + ",\"lane\":" + QByteArray::number(event.lane);
+        switch (event.type) {
+        case TraceEvent::Type::RequestStarted:
+            out += ",\"route\":" + quotedRoutes.value(event.route, QByteArrayLiteral("\"\"")) + ",\"timeout_ms\":" + QByteArray::number(event.timeoutMs)
+                + ",\"tasks\":" + QByteArray::number(event.taskCount);
+            break;
+        case TraceEvent::Type::RequestEnded:
+            out += ",\"http_status\":" + QByteArray::number(event.httpStatus);
+            break;
+        case TraceEvent::Type::TaskStarted:
+            out += ",\"task\":" + QByteArray::number(event.task) + ",\"kind\":\"" + taskKindName(event.kind).toLatin1() + '"';
+            break;
+        case TraceEvent::Type::TaskEnded:
+            out += ",\"task\":" + QByteArray::number(event.task) + ",\"status\":\"" + taskStatusName(event.status).toLatin1() + '"';
+            if (event.outlives)
+                out += ",\"outlives\":true";
+            break;
+        case TraceEvent::Type::TaskReleased:
+            out += ",\"task\":" + QByteArray::number(event.task);
+            break;
+        }
+        out += '}';
     }
-    return json;
+    out += ']';
+    return out;
 }
 
 QJsonArray TraceExport::lanesJson(const QVector<ThreadLane> &lanes)

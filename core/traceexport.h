@@ -49,8 +49,10 @@ public:
     // One line per span: type,request_id,route,task,account,kind,status,http_status,thread,...
     QByteArray csv() const;
 
-    // The live-event form: {"seq", "type", "t_ms", "request", "lane", ...} per event.
-    static QJsonObject eventJson(const TraceEvent &event, const QStringList &routes);
+    // The live-event form, a JSON array of {"seq", "type", "t_ms", "request", "lane", ...}.
+    // Written directly: the live feed sends tens of thousands a second under load, and building
+    // a QJsonObject for each costs several times more.
+    static QByteArray eventsJson(const QVector<TraceEvent> &events, const QStringList &routes);
     static QJsonArray lanesJson(const QVector<ThreadLane> &lanes);
 
 private:

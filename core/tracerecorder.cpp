@@ -242,9 +242,9 @@ QVector<TraceEvent> TraceRecorder::eventsSince(quint64 seq, int maxCount)
     flush();
     QMutexLocker locker(&m_historyMutex);
     const quint64 last = m_lastSeq.load(std::memory_order_relaxed);
+    if (seq >= last)
+        return {}; // (and seq + 1 below cannot overflow)
     const quint64 first = std::max(seq + 1, m_firstSeq);
-    if (first > last)
-        return {};
     quint64 count = last - first + 1;
     if (maxCount >= 0)
         count = std::min<quint64>(count, quint64(maxCount));

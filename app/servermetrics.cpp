@@ -1,0 +1,91 @@
+#include "servermetrics.h"
+
+#include "fanoutresult.h"
+
+#include <QMutexLocker>
+
+namespace {
+
+// Label values escape backslash, quote and newline (exposition format 0.0.4).
+QString label(const QString &value)
+{
+    QString escaped = value;
+    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\"")).replace(QLatin1Char('\n'), QStringLiteral("\\n"));
+    return QLatin1Char('"') + escaped + QLatin1Char('"');
+}
+
+QString number(double value)
+{
+    return QString::number(value, 'g', 12);
+}
+
+} // namespace
+
+const QVector<double> &ServerMetrics::durationBuckets()
+{
+    static const QVector<double> buckets { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60 };
+    return buckets;
+}
+
+void ServerMetrics::countAnswer(const QString &route, int status)
+{
+    QMutexLocker locker(&m_mutex);
+    ++m_answers[{ route, status }];
+}
+
+void ServerMetrics::countFanOut(const QString &route, double seconds, const FanOutResult &result)
+{
+    QMutexLocker locker(&m_mutex);
+    Histogram &histogram = m_durations[route];
+    if (histogram.buckets.isEmpty())
+        histogram.buckets.resize(durationBuckets().size());
+    for (int i = 0; i < durationBuckets().size(); ++i) {
+        if (seconds <= durationBuckets().at(i))
+            ++histogram.buckets[i];
+    }
+    histogram.sum += seconds;
+    ++histogram.count;
+    for (const TaskOutcome &task : result.tasks)
+        ++m_tasks[taskStatusName(task.status)];
+}
+
+QByteArray ServerMetrics::exposition(const Gauges &gauges) const
+{
+    QMutexLocker locker(&m_mutex);
+    QString text;
+    text += QStringLiteral("# HELP fanscope_http_requests_total HTTP answers by route and status code.\n"
+                           "# TYPE fanscope_http_requests_total counter\n");
+    for (auto it = m_answers.cbegin(); it != m_answers.cend(); ++it) {
+        text += QStringLiteral("fanscope_http_requests_total{route=%1,code=\"%2\"} %3\n")
+                    .arg(label(it.key().first)).arg(it.key().second).arg(it.value());
+    }
+    text += QStringLiteral("# HELP fanscope_request_duration_seconds Time from a fan-out request's arrival to its answer.\n"
+                           "# TYPE fanscope_request_duration_seconds histogram\n");
+    for (auto it = m_durations.cbegin(); it != m_durations.cend(); ++it) {
+        const QString route = label(it.key());
+        for (int i = 0; i < durationBuckets().size(); ++i) {
+            text += QStringLiteral("fanscope_request_duration_seconds_bucket{route=%1,le=\"%2\"} %3\n")
+                        .arg(route, number(durationBuckets().at(i))).arg(it->buckets.at(i));
+        }
+        text += QStringLiteral("fanscope_request_duration_seconds_bucket{route=%1,le=\"+Inf\"} %2\n").arg(route).arg(it->count);
+        text += QStringLiteral("fanscope_request_duration_seconds_sum{route=%1} %2\n").arg(route, number(it->sum));
+        text += QStringLiteral("fanscope_request_duration_seconds_count{route=%1} %2\n").arg(route).arg(it->count);
+    }
+    text += QStringLiteral("# HELP fanscope_tasks_total Fanned-out tasks by final status.\n"
+                           "# TYPE fanscope_tasks_total counter\n");
+    for (const char *status : { "ok", "failed", "timed_out" }) {
+        text += QStringLiteral("fanscope_tasks_total{status=\"%1\"} %2\n").arg(QLatin1String(status)).arg(m_tasks.value(QLatin1String(status)));
+    }
+    auto gauge = [&text](const char *name, const char *help, double value) {
+        text += QStringLiteral("# HELP %1 %2\n# TYPE %1 gauge\n%1 %3\n").arg(QLatin1String(name), QLatin1String(help), number(value));
+    };
+    gauge("fanscope_workers", "Request worker threads.", gauges.workers);
+    gauge("fanscope_busy_workers", "Request worker threads running a view now.", gauges.busyWorkers);
+    gauge("fanscope_queue_depth", "Requests waiting for a free worker.", gauges.queueDepth);
+    gauge("fanscope_live_clients", "Pages following the live timeline over WebSocket.", gauges.liveClients);
+    text += QStringLiteral("# HELP fanscope_upstream_calls_total Calls the built-in upstream received.\n# TYPE fanscope_upstream_calls_total counter\n"
+                           "fanscope_upstream_calls_total %1\n").arg(gauges.upstreamCalls);
+    text += QStringLiteral("# HELP fanscope_upstream_abandoned_total Upstream calls whose caller hung up first.\n# TYPE fanscope_upstream_abandoned_total counter\n"
+                           "fanscope_upstream_abandoned_total %1\n").arg(gauges.upstreamAbandoned);
+    return text.toUtf8();
+}

@@ -1,0 +1,53 @@
+#pragma once
+
+// What the server has done, for /metrics in the Prometheus text format: answers by route and
+// status code, the fan-out routes' durations as histograms, tasks by status, and gauges the
+// caller reads at exposition time. Counting is thread-safe and cheap (one short lock per answer).
+#include <QByteArray>
+#include <QHash>
+#include <QMap>
+#include <QMutex>
+#include <QString>
+#include <QVector>
+
+#include <atomic>
+
+struct FanOutResult;
+
+class ServerMetrics
+{
+public:
+    // Live state, kept by the front end and its views (any thread).
+    std::atomic<int> inFlight { 0 }; // requests holding a worker or waiting for one
+    std::atomic<int> busyWorkers { 0 }; // views running now
+
+    // Upper bounds of the duration histogram, seconds (Prometheus' "le").
+    static const QVector<double> &durationBuckets();
+
+    // An answer written for `route` (the matched path, or "unmatched").
+    void countAnswer(const QString &route, int status);
+    // A fan-out answer: its duration from arrival to answer, and its tasks.
+    void countFanOut(const QString &route, double seconds, const FanOutResult &result);
+
+    struct Gauges {
+        int workers = 0;
+        int busyWorkers = 0;
+        int queueDepth = 0;
+        int liveClients = 0;
+        quint64 upstreamCalls = 0;
+        quint64 upstreamAbandoned = 0;
+    };
+    QByteArray exposition(const Gauges &gauges) const;
+
+private:
+    struct Histogram {
+        QVector<quint64> buckets; // cumulative counts per durationBuckets() entry
+        double sum = 0;
+        quint64 count = 0;
+    };
+
+    mutable QMutex m_mutex;
+    QMap<QPair<QString, int>, quint64> m_answers; // (route, code) -> count
+    QMap<QString, Histogram> m_durations;
+    QMap<QString, quint64> m_tasks; // status -> count
+};
