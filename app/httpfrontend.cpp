@@ -353,7 +353,9 @@ void HttpFrontend::answerMissing(const QHttpServerRequest &request, QHttpServerR
     const bool head = request.method() == QHttpServerRequest::Method::Head;
     const QString path = request.url().path();
     const bool known = m_paths.contains(path) || path.startsWith(QLatin1String("/upstream/balance/")) || path.startsWith(QLatin1String("/static/"));
-    if (known) {
+    // A GET that got here matched a known prefix but not its route's shape (/static/a/b): 404.
+    const bool get = request.method() == QHttpServerRequest::Method::Get;
+    if (known && !get) {
         answer(responder, QStringLiteral("unmatched"),
             HttpReply::error(405, QStringLiteral("method not allowed; use GET")).withHeader(QByteArrayLiteral("Allow"), QByteArrayLiteral("GET")), !head);
         return;

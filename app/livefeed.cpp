@@ -75,6 +75,9 @@ void LiveFeed::publish()
         if (last == client.seq && client.seq != 0)
             continue; // nothing new for this page
         client.socket->sendTextMessage(QString::fromUtf8(text));
+        // Write it to the network now, not when this busy thread next looks at its sockets'
+        // write notifications: under load that is hundreds of milliseconds later.
+        client.socket->flush();
         client.seq = last;
     }
     if (more && !m_coalesce.isActive())

@@ -20,26 +20,59 @@
 
   // ---- the model: lanes, requests and tasks, rebuilt from the server's events ----------------
   const state = {
-    lanes: new Map(), requests: new Map(), tasks: new Map(), neverStarted: 0,
+    lanes: new Map(), requests: new Map(), tasks: new Map(), neverStarted: 0, open: 0,
     lastSeq: 0, offsetMs: null, transport: 'connecting', view: { start: 0, end: DEFAULT_WIDTH_MS },
     follow: true, dirty: true, drawnBars: 0, bounds: null,
     stats: { messages: 0, receiveMs: 0, maxReceiveMs: 0, frames: 0, renderMs: 0 },
   };
 
+  // Sub-rows of a lane, as the window assigns them: a span takes the lowest row free at its
+  // start. Free rows wait in a min-heap, so that thousands of overlapping tasks stay cheap.
+  class Slots {
+    constructor() { this.count = 0; this.free = []; this.freeAt = new Map(); }
+    take(start) {
+      const heap = this.free;
+      if (heap.length && this.freeAt.get(heap[0]) <= start) {
+        const slot = heap[0];
+        const last = heap.pop();
+        if (heap.length) { heap[0] = last; this.sink(0); }
+        this.freeAt.delete(slot);
+        return slot;
+      }
+      return this.count++;
+    }
+    release(slot, end) {
+      this.freeAt.set(slot, end);
+      const heap = this.free;
+      heap.push(slot);
+      for (let i = heap.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (heap[parent] <= heap[i]) break;
+        [heap[parent], heap[i]] = [heap[i], heap[parent]];
+        i = parent;
+      }
+    }
+    sink(i) {
+      const heap = this.free;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < heap.length && heap[l] < heap[m]) m = l;
+        if (r < heap.length && heap[r] < heap[m]) m = r;
+        if (m === i) return;
+        [heap[m], heap[i]] = [heap[i], heap[m]];
+        i = m;
+      }
+    }
+  }
+
   function laneOf(id) {
     let lane = state.lanes.get(id);
     if (!lane) {
-      lane = { id, name: 'thread-' + id, kind: 'thread', ordinal: id + 1, requests: [], tasks: [], reqBusy: [], taskBusy: [] };
+      lane = { id, name: 'thread-' + id, kind: 'thread', ordinal: id + 1, requests: [], tasks: [], reqSlots: new Slots(), taskSlots: new Slots() };
       state.lanes.set(id, lane);
     }
     return lane;
-  }
-
-  function takeSlot(busy, start) {
-    let slot = busy.findIndex((until) => until <= start);
-    if (slot < 0) { slot = busy.length; busy.push(Infinity); }
-    busy[slot] = Infinity;
-    return slot;
   }
 
   function extend(t) {
@@ -53,7 +86,8 @@
       case 'request_start': {
         const lane = laneOf(e.lane);
         const r = { id: e.request, route: e.route, lane: e.lane, start: e.t_ms, end: null, deadline: e.t_ms + e.timeout_ms, http: 0 };
-        r.slot = takeSlot(lane.reqBusy, r.start);
+        r.slot = lane.reqSlots.take(r.start);
+        state.open++;
         lane.requests.push(r);
         state.requests.set(r.id, r);
         extend(r.start);
@@ -61,16 +95,18 @@
       }
       case 'request_end': {
         const r = state.requests.get(e.request);
-        if (!r) break;
+        if (!r || r.end !== null) break;
         r.end = e.t_ms; r.http = e.http_status;
-        laneOf(r.lane).reqBusy[r.slot] = r.end;
+        laneOf(r.lane).reqSlots.release(r.slot, r.end);
+        state.open--;
         extend(r.end);
         break;
       }
       case 'task_start': {
         const lane = laneOf(e.lane);
         const t = { request: e.request, task: e.task, lane: e.lane, start: e.t_ms, end: null, status: 'running', kind: e.kind, outlives: false, released: null, seenStart: Date.now(), seenEnd: null, publishLagMs: state.messageNowMs - e.t_ms, startSeenAt: performance.now(), endSeenAt: null };
-        t.slot = takeSlot(lane.taskBusy, t.start);
+        t.slot = lane.taskSlots.take(t.start);
+        state.open++;
         lane.tasks.push(t);
         state.tasks.set(e.request + '.' + e.task, t);
         extend(t.start);
@@ -79,16 +115,18 @@
       case 'task_end': {
         const t = state.tasks.get(e.request + '.' + e.task);
         if (!t) { state.neverStarted++; break; } // given up before any thread took it
+        if (t.end !== null) break;
         t.end = e.t_ms; t.status = e.status; t.outlives = !!e.outlives; t.seenEnd = Date.now(); t.endSeenAt = performance.now(); t.endPublishLagMs = state.messageNowMs - e.t_ms;
-        if (!t.outlives) laneOf(t.lane).taskBusy[t.slot] = t.end;
+        if (!t.outlives) { laneOf(t.lane).taskSlots.release(t.slot, t.end); state.open--; }
         extend(t.end);
         break;
       }
       case 'task_released': {
         const t = state.tasks.get(e.request + '.' + e.task);
-        if (!t) break;
+        if (!t || !t.outlives || t.released !== null) break;
         t.released = e.t_ms;
-        laneOf(t.lane).taskBusy[t.slot] = t.released;
+        laneOf(t.lane).taskSlots.release(t.slot, t.released);
+        state.open--;
         extend(t.released);
         break;
       }
@@ -97,9 +135,9 @@
 
   function forgetSpans() {
     for (const lane of state.lanes.values()) {
-      lane.requests = []; lane.tasks = []; lane.reqBusy = []; lane.taskBusy = [];
+      lane.requests = []; lane.tasks = []; lane.reqSlots = new Slots(); lane.taskSlots = new Slots();
     }
-    state.requests.clear(); state.tasks.clear(); state.neverStarted = 0; state.bounds = null;
+    state.requests.clear(); state.tasks.clear(); state.neverStarted = 0; state.bounds = null; state.open = 0;
     state.dirty = true;
   }
 
@@ -250,8 +288,8 @@
     ctx.beginPath(); ctx.moveTo(x - 4, top); ctx.lineTo(x + 4, top); ctx.lineTo(x, top + 5); ctx.closePath(); ctx.fill();
   }
 
-  const stripHeight = (lane) => Math.min(Math.max(lane.reqBusy.length, 1) * STRIP_H, MAX_STRIP_H);
-  const taskHeight = (lane) => (lane.taskBusy.length === 0 ? EMPTY_H : Math.min(lane.taskBusy.length * SLOT_H, MAX_TASK_H));
+  const stripHeight = (lane) => Math.min(Math.max(lane.reqSlots.count, 1) * STRIP_H, MAX_STRIP_H);
+  const taskHeight = (lane) => (lane.taskSlots.count === 0 ? EMPTY_H : Math.min(lane.taskSlots.count * SLOT_H, MAX_TASK_H));
   const laneHeight = (lane) => 2 * PAD + stripHeight(lane) + GAP + taskHeight(lane);
 
   function orderedLanes() {
@@ -313,10 +351,10 @@
       ctx.save();
       ctx.beginPath(); ctx.rect(left, y, right - left, h); ctx.clip();
       const stripTop = y + PAD;
-      const reqSlots = Math.max(lane.reqBusy.length, 1);
+      const reqSlots = Math.max(lane.reqSlots.count, 1);
       const reqH = stripHeight(lane) / reqSlots;
       const tasksTop = stripTop + stripHeight(lane) + GAP;
-      const slots = Math.max(lane.taskBusy.length, 1);
+      const slots = Math.max(lane.taskSlots.count, 1);
       const slotH = taskHeight(lane) / slots;
       for (const r of lane.requests) {
         const x0 = xOf(r.start), x1 = Math.max(x0 + 1, xOf(r.end ?? Math.max(r.start, now)));
@@ -378,13 +416,15 @@
     state.stats.renderMs += state.renderMs;
   }
 
-  function hasOpenSpans() {
-    for (const r of state.requests.values()) if (r.end === null) return true;
-    for (const t of state.tasks.values()) if (t.end === null || (t.outlives && t.released === null)) return true;
-    return false;
-  }
+  const hasOpenSpans = () => state.open > 0;
 
-  function frame() {
+  // Drawn at most 30 times a second: enough for bars that grow, and it leaves the page's one
+  // thread free for the feed while a load pours events in.
+  let lastFrame = 0;
+  function frame(time) {
+    requestAnimationFrame(frame);
+    if (time - lastFrame < 30) return;
+    lastFrame = time;
     if (state.follow && state.offsetMs !== null) {
       const width = state.view.end - state.view.start;
       state.view.end = serverNow() + width / 20;
@@ -395,7 +435,6 @@
       state.dirty = false;
       render();
     }
-    requestAnimationFrame(frame);
   }
 
   // ---- interaction -----------------------------------------------------------------------------
