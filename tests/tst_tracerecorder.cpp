@@ -16,6 +16,7 @@ class TestTraceRecorder : public QObject
 private Q_SLOTS:
     void lanesAreNamedPerKind();
     void unregisteredThreadsGetAnOtherLane();
+    void endingARequestMakesNoLane();
     void requestAndTaskEventsCarryTheirFields();
     void routeIdsAreInterned();
     void manyWritersNothingLostOrRepeated();
@@ -70,6 +71,26 @@ void TestTraceRecorder::unregisteredThreadsGetAnOtherLane()
     QCOMPARE(other.registerCurrentThread(ThreadKind::Worker), 0);
     QCOMPARE(other.lane(0).name, QStringLiteral("worker-1"));
     QCOMPARE(recorder.currentLane(), lane);
+}
+
+void TestTraceRecorder::endingARequestMakesNoLane()
+{
+    // A deadline timer's thread ends requests that are drawn on their own lanes: it must not
+    // show up as an empty lane of its own.
+    TraceRecorder recorder;
+    int requestLane = -1;
+    quint64 id = 0;
+    runOnNewThread([&] {
+        requestLane = recorder.registerCurrentThread(ThreadKind::Worker);
+        id = recorder.requestStarted(recorder.routeId(QStringLiteral("/async-continuation")), 300, 1);
+    });
+    runOnNewThread([&] { recorder.requestEnded(id, 200); });
+    QCOMPARE(recorder.lanes().size(), 1);
+    const QVector<TraceEvent> events = recorder.eventsSince(0);
+    QCOMPARE(events.size(), 2);
+    QCOMPARE(events.at(0).lane, requestLane);
+    QCOMPARE(events.at(1).type, TraceEvent::Type::RequestEnded);
+    QCOMPARE(events.at(1).lane, -1);
 }
 
 void TestTraceRecorder::requestAndTaskEventsCarryTheirFields()
