@@ -38,6 +38,15 @@ async function liveClients(base) {
   return Number(text.match(/^fanscope_live_clients (\d+)/m)[1]);
 }
 
+// The server's last event number: asking for the events after the largest possible one
+// returns none, and where the server is.
+async function serverLastSeq(base) {
+  return (await (await fetch(base + '/api/events?since=18446744073709551615')).json()).last;
+}
+
+// Resolves once the page has laid out and drawn what changed (two animation frames).
+const settled = (page) => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+
 async function until(condition, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -114,9 +123,11 @@ try {
   // Under load: 3000 requests (300 at once, 15,000 tasks) while both pages follow. The events
   // of a request made in the middle still reach the pages within 250 ms of happening (the
   // request itself may wait for the server: that is the load, not the page).
-  if (process.env.ONEPAGE) await second.evaluate(() => window.fanscope && 0);
+  const beforeLoad = await serverLastSeq(base);
   const load = spawn(binary, ['load', '-n', '3000', '-c', '300', base + '/async-continuation?tasks=5&latency_ms=100'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // The marker goes out once the load is pouring in (a few hundred requests' events), not after
+  // a guessed pause.
+  check(await until(async () => (await serverLastSeq(base)) > beforeLoad + 3000, 10000, 'the load to start'), 'the load is under way');
   const marker = await second.evaluate(() => fetch('/async-scoped?tasks=3&latency_ms=300&timeout_ms=3000').then((r) => r.json()));
   const seenUnderLoad = await Promise.all([page, second].map((p) => until(() => p.evaluate((id) => window.fanscope.tasks().filter((t) => t.request === id && t.status === 'ok').length === 3, marker.request_id), 3000, 'the marker request')));
   const lags = (await Promise.all([page, second].map((p) => p.evaluate((id) => window.fanscope.displayLagMs(id), marker.request_id)))).flat();
@@ -125,7 +136,7 @@ try {
   check(seenUnderLoad.every(Boolean) && worst < 250, `under load, task starts and ends show on both pages within ${worst} ms of happening (< 250)`);
   const [loadCode] = await once(load, 'exit');
   check(loadCode === 0, 'the load ran');
-  const serverLast = (await (await fetch(base + '/api/events?since=18446744073709551615')).json()).last;
+  const serverLast = await serverLastSeq(base);
   const caughtUp = await Promise.all([page, second].map((p) => until(() => p.evaluate((last) => window.fanscope.lastSeq() >= last, serverLast), 3000, 'catching up')));
   check(caughtUp.every(Boolean), `both pages received every event of the load (up to #${serverLast})`);
   const counts = await page.evaluate(() => ({ requests: window.fanscope.requests().length, tasks: window.fanscope.tasks().length }));
@@ -146,13 +157,13 @@ try {
 
   // Narrow window: no sideways scrolling, the timeline still usable.
   await page.setViewportSize({ width: 480, height: 900 });
-  await page.waitForTimeout(100);
+  await settled(page);
   const narrow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, canvas: document.getElementById('timeline').clientWidth }));
   check(narrow.scroll <= 482 && narrow.canvas >= 400, `a narrow window fits (page ${narrow.scroll} px wide, canvas ${narrow.canvas} px)`);
 
   await page.setViewportSize({ width: 1400, height: 860 });
   await page.click('#fit');
-  await page.waitForTimeout(100);
+  await settled(page);
   mkdirSync(dirname(screenshot), { recursive: true });
   await page.screenshot({ path: screenshot });
   console.log('screenshot: ' + screenshot);
