@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QSet>
 #include <QJsonDocument>
+#include <QSaveFile>
 
 #include <cmath>
 
@@ -281,4 +282,20 @@ QJsonArray TraceExport::lanesJson(const QVector<ThreadLane> &lanes)
             { QStringLiteral("kind"), threadKindName(lane.kind) }, { QStringLiteral("ordinal"), lane.ordinal } });
     }
     return array;
+}
+
+QByteArray TraceExport::bytes(Format format) const
+{
+    return format == Format::Csv ? csv() : chromeTraceJson();
+}
+
+int TraceExport::save(TraceRecorder &recorder, const QString &path, Format format, QString *error)
+{
+    const TraceExport trace = fromRecorder(recorder);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(trace.bytes(format)) < 0 || !file.commit()) {
+        *error = file.errorString();
+        return -1;
+    }
+    return int(trace.spans().size());
 }

@@ -18,6 +18,11 @@ class TraceRecorder;
 class TraceExport
 {
 public:
+    enum class Format {
+        ChromeTrace, // chromeTraceJson()
+        Csv, // csv()
+    };
+
     // One request or task span, rebuilt from its start and end events.
     struct Span {
         TraceEvent::Type type = TraceEvent::Type::RequestStarted; // RequestStarted or TaskStarted
@@ -48,6 +53,12 @@ public:
     QByteArray chromeTraceJson() const;
     // One line per span: type,request_id,route,task,account,kind,status,http_status,thread,...
     QByteArray csv() const;
+    QByteArray bytes(Format format) const;
+
+    // Writes everything the recorder holds to `path` in `format`, atomically (a half-written
+    // file never replaces a good one). Returns the number of spans written, or -1 with *error.
+    // Slow for a full history: call it off the GUI thread.
+    static int save(TraceRecorder &recorder, const QString &path, Format format, QString *error);
 
     // The live-event form, a JSON array of {"seq", "type", "t_ms", "request", "lane", ...}.
     // Written directly: the live feed sends tens of thousands a second under load, and building

@@ -12,7 +12,11 @@
 #include "timelinezoom.h"
 #include "tracerecorder.h"
 
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QNetworkAccessManager>
+#include <QStatusBar>
+#include <QTemporaryDir>
 #include <QNetworkReply>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -33,6 +37,8 @@ private Q_SLOTS:
     void controlsMakeTheQuery();
     void loadPanelRunsALoad();
     void loadPanelComparesStrategies();
+    void fileMenuExportsTheTrace_data();
+    void fileMenuExportsTheTrace();
 
 private:
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
@@ -257,6 +263,50 @@ void TestMainWindow::loadPanelComparesStrategies()
     QCOMPARE(csv.size(), rows.size() + 1);
     QVERIFY(csv.constFirst().startsWith(QLatin1String("route,requests,concurrency,total_s,rps,p50_ms")));
     QVERIFY(csv.at(1).startsWith(rows.constFirst().route + QLatin1Char(',')));
+}
+
+void TestMainWindow::fileMenuExportsTheTrace_data()
+{
+    QTest::addColumn<int>("format");
+    QTest::addColumn<QString>("action");
+    QTest::addColumn<QKeySequence>("shortcut");
+    QTest::addRow("chrome trace") << int(TraceExport::Format::ChromeTrace) << QStringLiteral("Export &trace…") << QKeySequence(Qt::CTRL | Qt::Key_E);
+    QTest::addRow("csv") << int(TraceExport::Format::Csv) << QStringLiteral("Export spans as &CSV…") << QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E);
+}
+
+void TestMainWindow::fileMenuExportsTheTrace()
+{
+    QFETCH(int, format);
+    QFETCH(QString, action);
+    QFETCH(QKeySequence, shortcut);
+    // The menu offers it, with its shortcut.
+    QMenu *file = m_window->menuBar()->findChildren<QMenu *>().value(0);
+    QVERIFY(file);
+    const QList<QAction *> actions = file->actions();
+    const auto found = std::find_if(actions.cbegin(), actions.cend(), [&](QAction *a) { return a->text() == action; });
+    QVERIFY2(found != actions.cend(), qPrintable(action));
+    QCOMPARE((*found)->shortcut(), shortcut);
+
+    QVERIFY(press(QStringLiteral("/async-worker"), 3, 10, 1000) != 0);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("export"));
+    QFuture<int> done = m_window->exportTrace(path, TraceExport::Format(format));
+    QTRY_VERIFY_WITH_TIMEOUT(done.isFinished(), 10000);
+    QVERIFY(done.result() >= 4); // at least the request and its three tasks
+    // The same file that /api/trace and /api/trace.csv serve: nothing ran meanwhile.
+    QFile written(path);
+    QVERIFY(written.open(QIODevice::ReadOnly));
+    QCOMPARE(written.readAll(), TraceExport::fromRecorder(*m_recorder).bytes(TraceExport::Format(format)));
+    QTRY_VERIFY(m_window->statusBar()->currentMessage().startsWith(QStringLiteral("Exported")));
+
+    // A place that cannot be written to fails, and the future says so.
+    QFuture<int> failed = m_window->exportTrace(dir.filePath(QStringLiteral("no/such/folder/x")), TraceExport::Format(format));
+    QTRY_VERIFY(failed.isFinished());
+    QCOMPARE(failed.result(), -1);
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = m_window->findChild<QMessageBox *>()) != nullptr);
+    QVERIFY(box->text().contains(QStringLiteral("no/such/folder")));
+    box->close();
 }
 
 QTEST_MAIN(TestMainWindow)

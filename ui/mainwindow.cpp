@@ -9,6 +9,8 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDir>
+#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenuBar>
@@ -20,10 +22,12 @@
 #include <QTabWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 
 MainWindow::MainWindow(TraceRecorder &recorder, const QUrl &serverUrl, const QStringList &routes,
     const QString &serverSummary, QWidget *parent)
     : QMainWindow(parent)
+    , m_recorder(recorder)
     , m_serverUrl(serverUrl)
     , m_model(new TimelineModel(this))
 {
@@ -57,6 +61,11 @@ MainWindow::MainWindow(TraceRecorder &recorder, const QUrl &serverUrl, const QSt
     statusBar()->addWidget(url);
     statusBar()->addPermanentWidget(new QLabel(serverSummary));
     resize(1320, 780);
+}
+
+MainWindow::~MainWindow()
+{
+    m_export.waitForFinished();
 }
 
 QWidget *MainWindow::createTimelinePane()
@@ -101,6 +110,13 @@ QWidget *MainWindow::createTimelinePane()
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *exportTrace = file->addAction(tr("Export &trace…"), this, [this] { askAndExport(TraceExport::Format::ChromeTrace); });
+    exportTrace->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    exportTrace->setToolTip(tr("Save the timeline as Chrome Trace Event JSON, for ui.perfetto.dev or chrome://tracing"));
+    QAction *exportCsv = file->addAction(tr("Export spans as &CSV…"), this, [this] { askAndExport(TraceExport::Format::Csv); });
+    exportCsv->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    exportCsv->setToolTip(tr("Save one line per request and task span, for a spreadsheet"));
+    file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
     quit->setShortcut(QKeySequence::Quit);
 
@@ -120,6 +136,41 @@ void MainWindow::createMenus()
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Fanscope"), this, &MainWindow::showAbout);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::askAndExport(TraceExport::Format format)
+{
+    const bool csv = format == TraceExport::Format::Csv;
+    const QString suggested = QDir::home().filePath(csv ? QStringLiteral("fanscope-spans.csv") : QStringLiteral("fanscope-trace.json"));
+    const QString path = QFileDialog::getSaveFileName(this, csv ? tr("Export spans as CSV") : tr("Export trace"), suggested,
+        csv ? tr("CSV files (*.csv)") : tr("Chrome Trace Event JSON (*.json)"));
+    if (!path.isEmpty())
+        exportTrace(path, format);
+}
+
+QFuture<int> MainWindow::exportTrace(const QString &path, TraceExport::Format format)
+{
+    // One at a time: a second export waits for the first rather than racing it to the disk.
+    m_export.waitForFinished();
+    statusBar()->showMessage(tr("Exporting to %1…").arg(QDir::toNativeSeparators(path)));
+    auto error = std::make_shared<QString>();
+    m_export = QtConcurrent::run([recorder = &m_recorder, path, format, error] {
+        return TraceExport::save(*recorder, path, format, error.get());
+    });
+    // The window waits for the job in its destructor, so it is alive when the job's answer comes.
+    m_export.then(this, [this, path, error](int spans) {
+        if (spans < 0) {
+            statusBar()->clearMessage();
+            // open(), not exec(): the window (and its live timeline) keeps running behind it.
+            auto *box = new QMessageBox(QMessageBox::Warning, tr("Export failed"),
+                tr("Could not write %1:\n%2").arg(QDir::toNativeSeparators(path), *error), QMessageBox::Ok, this);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            box->open();
+            return;
+        }
+        statusBar()->showMessage(tr("Exported %n span(s) to %1", nullptr, spans).arg(QDir::toNativeSeparators(path)), 10000);
+    });
+    return m_export;
 }
 
 void MainWindow::showAbout()

@@ -1,6 +1,9 @@
 #pragma once
 
 // Fanscope's window: the request panel on the left, the live timeline on the right.
+#include "traceexport.h"
+
+#include <QFuture>
 #include <QMainWindow>
 #include <QUrl>
 
@@ -18,6 +21,11 @@ public:
     // routes: the fan-out routes to offer; serverSummary: shown in the status bar.
     MainWindow(TraceRecorder &recorder, const QUrl &serverUrl, const QStringList &routes,
         const QString &serverSummary, QWidget *parent = nullptr);
+    ~MainWindow() override; // waits for an export in progress: it reads the recorder
+
+    // File > Export: writes the recorded timeline to `path` off the GUI thread, then says in the
+    // status bar how it went. The future gives the spans written, or -1.
+    QFuture<int> exportTrace(const QString &path, TraceExport::Format format);
 
     RequestPanel *requestPanel() const { return m_requestPanel; }
     LoadPanel *loadPanel() const { return m_loadPanel; }
@@ -28,9 +36,12 @@ public:
 private:
     QWidget *createTimelinePane();
     void createMenus();
+    void askAndExport(TraceExport::Format format);
     void showAbout();
 
+    TraceRecorder &m_recorder;
     QUrl m_serverUrl;
+    QFuture<int> m_export;
     TimelineModel *m_model;
     TimelineView *m_view = nullptr;
     RequestPanel *m_requestPanel = nullptr;
