@@ -178,7 +178,11 @@
     badge.className = 'badge' + (transport === 'websocket' ? ' live' : transport === 'polling' ? ' polling' : '');
   }
 
+  // ?transport=poll follows by polling only: for proxies that refuse WebSockets, and to test it.
+  const pollOnly = new URLSearchParams(location.search).get('transport') === 'poll';
+
   function connect() {
+    if (pollOnly) { startPolling(); return; }
     const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/api/ws?since=' + state.lastSeq;
     try {
       socket = new WebSocket(url);
@@ -210,7 +214,8 @@
         const reply = await fetch('/api/events?since=' + state.lastSeq);
         const more = receive(await reply.json());
         if (!socket || socket.readyState !== WebSocket.OPEN) setTransport('polling');
-        if (!more) await new Promise((resolve) => setTimeout(resolve, 200));
+        // Ten polls a second when idle: an event shows within the page's 250 ms budget.
+        if (!more) await new Promise((resolve) => setTimeout(resolve, 100));
       } catch (e) {
         setTransport('offline');
         await new Promise((resolve) => setTimeout(resolve, 1000));
