@@ -6,32 +6,10 @@
 // Usage: node e2e.mjs FANSCOPE_BINARY SCREENSHOT.png
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { chromium } from 'playwright-core';
+import { check, fail, parseArgs, saveScreenshot, startServer, stopServerAndExit } from './harness.mjs';
 
-const [binary, screenshot] = process.argv.slice(2);
-if (!binary || !screenshot) {
-  console.error('usage: node e2e.mjs FANSCOPE_BINARY SCREENSHOT.png');
-  process.exit(2);
-}
-
-let failures = 0;
-function check(condition, what) {
-  console.log(`${condition ? 'PASS' : 'FAIL'}: ${what}`);
-  if (!condition) failures++;
-}
-
-async function startServer() {
-  const server = spawn(binary, ['--headless', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  for await (const chunk of server.stdout) {
-    output += chunk;
-    const match = output.match(/listening on (http:\/\/\S+)/);
-    if (match) return { server, base: match[1] };
-  }
-  throw new Error('fanscope did not say where it listens: ' + output);
-}
+const { binary, screenshot } = parseArgs('e2e.mjs');
 
 async function liveClients(base) {
   const text = await (await fetch(base + '/metrics')).text();
@@ -56,7 +34,8 @@ async function until(condition, timeoutMs, what) {
   }
 }
 
-const { server, base } = await startServer();
+
+const { server, base } = await startServer(binary);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   headless: true,
@@ -164,18 +143,11 @@ try {
   await page.setViewportSize({ width: 1400, height: 860 });
   await page.click('#fit');
   await settled(page);
-  mkdirSync(dirname(screenshot), { recursive: true });
-  await page.screenshot({ path: screenshot });
-  console.log('screenshot: ' + screenshot);
+  await saveScreenshot(page, screenshot);
   check(errors.length === 0, 'no script errors' + (errors.length ? ': ' + errors.join('; ') : ''));
 } catch (error) {
-  console.log('FAIL: ' + (error.stack || error));
-  failures++;
+  fail(error);
 } finally {
   await browser.close();
-  server.kill('SIGTERM');
-  const [code] = await once(server, 'exit');
-  check(code === 0, 'fanscope exits 0 on SIGTERM');
+  await stopServerAndExit(server);
 }
-console.log(failures === 0 ? 'all passed' : `${failures} failed`);
-process.exit(failures === 0 ? 0 : 1);

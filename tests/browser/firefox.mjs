@@ -4,37 +4,15 @@
 // narrow window fits. The heavier checks (timing under load, several pages) run in Chromium.
 //
 // Usage: node firefox.mjs FANSCOPE_BINARY SCREENSHOT.png
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
+import { check, fail, parseArgs, saveScreenshot, startServer, stopServerAndExit } from './harness.mjs';
 
-const [binary, screenshot] = process.argv.slice(2);
-if (!binary || !screenshot) {
-  console.error('usage: node firefox.mjs FANSCOPE_BINARY SCREENSHOT.png');
-  process.exit(2);
-}
+const { binary, screenshot } = parseArgs('firefox.mjs');
 
-let failures = 0;
-function check(condition, what) {
-  console.log(`${condition ? 'PASS' : 'FAIL'}: ${what}`);
-  if (!condition) failures++;
-}
-
-async function startServer() {
-  const server = spawn(binary, ['--headless', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let output = '';
-  for await (const chunk of server.stdout) {
-    output += chunk;
-    const match = output.match(/listening on (http:\/\/\S+)/);
-    if (match) return { server, base: match[1] };
-  }
-  throw new Error('fanscope did not say where it listens: ' + output);
-}
-
-const { server, base } = await startServer();
+const { server, base } = await startServer(binary);
 // A profile of our own, so that nothing of the user's (or a previous run's) is read or kept.
 const profile = mkdtempSync(join(tmpdir(), 'fanscope-firefox-'));
 const browser = await puppeteer.launch({
@@ -83,19 +61,12 @@ try {
   check(narrow.scroll <= 482 && narrow.canvas >= 400, `a narrow window fits (page ${narrow.scroll} px wide, canvas ${narrow.canvas} px)`);
   await page.setViewport({ width: 1280, height: 800 });
   await page.click('#fit');
-  mkdirSync(dirname(screenshot), { recursive: true });
-  await page.screenshot({ path: screenshot });
-  console.log('screenshot: ' + screenshot);
+  await saveScreenshot(page, screenshot);
   check(errors.length === 0, 'no script errors' + (errors.length ? ': ' + errors.join('; ') : ''));
 } catch (error) {
-  console.log('FAIL: ' + (error.stack || error));
-  failures++;
+  fail(error);
 } finally {
   await browser.close();
   rmSync(profile, { recursive: true, force: true });
-  server.kill('SIGTERM');
-  const [code] = await once(server, 'exit');
-  check(code === 0, 'fanscope exits 0 on SIGTERM');
+  await stopServerAndExit(server);
 }
-console.log(failures === 0 ? 'all passed' : `${failures} failed`);
-process.exit(failures === 0 ? 0 : 1);
