@@ -43,6 +43,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         { QStringLiteral("max-queue"), QStringLiteral("Requests that may wait for a worker; beyond, 503 (default 100)."), QStringLiteral("N") },
         { QStringLiteral("pool-threads"), QStringLiteral("Threads of the pool that /thread-pool blocks (default 32)."), QStringLiteral("N") },
         { QStringLiteral("upstream"), QStringLiteral("Base URL that kind=http tasks call (default: the built-in upstream on our own port)."), QStringLiteral("URL") },
+        { QStringLiteral("trace-events"), QStringLiteral("Timeline events kept in memory; older ones are forgotten (default 500000, about 32 MB)."), QStringLiteral("N") },
         { QStringLiteral("run"), QStringLiteral("Window: send one request to PATH at start (e.g. '/async-worker?tasks=10')."), QStringLiteral("PATH") },
         { QStringLiteral("screenshot"), QStringLiteral("Window: once the --run request is answered, save the window as PNG to FILE and exit."), QStringLiteral("FILE") },
     });
@@ -78,6 +79,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
              readInt(parser, QStringLiteral("loop-threads"), 1, 256, &options.server.loopThreads),
              readInt(parser, QStringLiteral("max-queue"), 0, 1000000, &options.server.maxQueue),
              readInt(parser, QStringLiteral("pool-threads"), 1, 4096, &options.server.poolThreads),
+             readInt(parser, QStringLiteral("trace-events"), AppOptions::MinTraceEvents, AppOptions::MaxTraceEvents, &options.traceEvents),
          }) {
         if (!error.isEmpty())
             return fail(error);

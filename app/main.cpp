@@ -86,7 +86,7 @@ int main(int argc, char *argv[])
     else
         app = std::make_unique<QApplication>(argc, argv);
 
-    TraceRecorder recorder;
+    TraceRecorder recorder(options.traceEvents);
     ServerHost server(recorder, options.server);
     QStringList routes;
     for (FanOutStrategy *strategy : server.strategies())

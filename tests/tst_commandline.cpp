@@ -25,6 +25,7 @@ class TestCommandLine : public QObject
 
 private Q_SLOTS:
     void defaults();
+    void traceEvents();
     void validOptions_data();
     void validOptions();
     void help_data();
@@ -45,6 +46,17 @@ void TestCommandLine::defaults()
     QCOMPARE(options.server.workers, 5);
     QCOMPARE(options.server.loopThreads, 1);
     QCOMPARE(options.server.maxQueue, 100);
+    QCOMPARE(options.traceEvents, 500000);
+}
+
+void TestCommandLine::traceEvents()
+{
+    const CommandLine small = CommandLine::parse(args({ QStringLiteral("--trace-events"), QStringLiteral("1000") }));
+    QVERIFY2(!small.exitCode, qPrintable(describe(small)));
+    QCOMPARE(small.options.traceEvents, 1000);
+    const CommandLine large = CommandLine::parse(args({ QStringLiteral("--trace-events=20000000") }));
+    QVERIFY2(!large.exitCode, qPrintable(describe(large)));
+    QCOMPARE(large.options.traceEvents, 20000000);
 }
 
 void TestCommandLine::validOptions_data()
@@ -197,6 +209,9 @@ void TestCommandLine::badUsage_data()
         "loop-threads");
     row("max-queue -1", { QStringLiteral("--max-queue"), QStringLiteral("-1") }, "max-queue");
     row("max-queue lots", { QStringLiteral("--max-queue"), QStringLiteral("lots") }, "max-queue");
+    row("trace-events 999", { QStringLiteral("--trace-events"), QStringLiteral("999") }, "trace-events");
+    row("trace-events too many", { QStringLiteral("--trace-events"), QStringLiteral("20000001") }, "trace-events");
+    row("trace-events lots", { QStringLiteral("--trace-events"), QStringLiteral("lots") }, "trace-events");
     row("bind not-an-ip", { QStringLiteral("--bind"), QStringLiteral("not-an-ip") }, "bind");
     row("bind 999.1.1.1", { QStringLiteral("--bind"), QStringLiteral("999.1.1.1") }, "bind");
     row("bind with port", { QStringLiteral("--bind"), QStringLiteral("127.0.0.1:80") }, "bind");

@@ -28,6 +28,9 @@ private Q_SLOTS:
     void followsARecorderLive();
     void tasksThatOutliveTheirRequestRunOn();
     void overlappingRequestsGetSubRows();
+    void oldestFinishedRequestsAreForgotten();
+    void followsTheRecordersCapacity();
+    void eventsTheRecorderForgotStartAfresh();
 
 private:
     static ThreadLane lane(int id, ThreadKind kind, int ordinal);
@@ -307,6 +310,75 @@ void TestTimelineModel::overlappingRequestsGetSubRows()
     QCOMPARE(m_model->request(1)->request.slot, 0);
     QCOMPARE(m_model->request(2)->request.slot, 1);
     QCOMPARE(m_model->request(3)->request.slot, 0);
+}
+
+void TestTimelineModel::oldestFinishedRequestsAreForgotten()
+{
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->addLane(lane(1, ThreadKind::Loop, 1));
+    m_model->setSpanCapacity(40); // ten requests of three tasks: 40 spans
+    // Request 1 runs long and stays open; it must survive everything that follows.
+    m_model->applyEvents({ requestStarted(1, 0, 0, 60000, 1), taskStarted(1, 0, 1, 0) });
+    for (quint64 id = 2; id <= 30; ++id) {
+        const qint64 t = qint64(id) * 10 * Ms;
+        QVector<TraceEvent> events { requestStarted(id, 0, t, 3000, 3) };
+        for (int task = 0; task < 3; ++task)
+            events.append(taskStarted(id, task, 1, t));
+        for (int task = 0; task < 3; ++task)
+            events.append(taskEnded(id, task, 1, t + 5 * Ms, task == 2 ? TaskStatus::Failed : TaskStatus::Ok));
+        events.append(requestEnded(id, 0, t + 6 * Ms));
+        m_model->applyEvents(events);
+        QVERIFY2(m_model->spanCount() <= 40, qPrintable(QString::number(m_model->spanCount())));
+    }
+    // The newest are whole, with their tasks' statuses; the oldest finished ones are gone.
+    const QVector<quint64> ids = m_model->requestIds();
+    QCOMPARE(ids.constFirst(), quint64(1));
+    QCOMPARE(ids.constLast(), quint64(30));
+    QVERIFY(!m_model->request(2));
+    const auto newest = m_model->request(30);
+    QVERIFY(newest);
+    QCOMPARE(newest->tasks.size(), 3);
+    QCOMPARE(newest->tasks.at(2).status, TaskStatus::Failed);
+    QCOMPARE(newest->tasks.at(0).startNs, 300 * Ms);
+    const auto open = m_model->request(1);
+    QVERIFY(open && open->request.isOpen() && open->tasks.size() == 1 && open->tasks.at(0).isOpen());
+    // What is held adds up, and still closes: the open request ends normally.
+    int held = 0;
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        held += m_model->index(row).data(TimelineModel::SpanCountRole).toInt();
+    QCOMPARE(held, m_model->spanCount());
+    QCOMPARE(held, 2 + 4 * int(ids.size() - 1)); // the open request has one task
+    m_model->applyEvents({ taskEnded(1, 0, 1, 400 * Ms, TaskStatus::Ok), requestEnded(1, 0, 400 * Ms) });
+    QCOMPARE(m_model->openSpanCount(), 0);
+    QCOMPARE(m_model->timeRange().first, 0);
+}
+
+void TestTimelineModel::followsTheRecordersCapacity()
+{
+    TraceRecorder recorder(5000);
+    m_model->setRecorder(&recorder);
+    QCOMPARE(m_model->spanCapacity(), 2500);
+}
+
+void TestTimelineModel::eventsTheRecorderForgotStartAfresh()
+{
+    // A recorder keeping 8 events; the model sees the first request start, then falls behind
+    // while 20 events pass: the request's end is lost to it.
+    TraceRecorder recorder(8);
+    recorder.registerCurrentThread(ThreadKind::Worker);
+    const int route = recorder.routeId(QStringLiteral("/sequential"));
+    const quint64 first = recorder.requestStarted(route, 3000, 0);
+    m_model->setRecorder(&recorder);
+    QCOMPARE(m_model->openSpanCount(), 1);
+    m_model->setRecorder(nullptr); // stalled
+    recorder.requestEnded(first, 200);
+    for (int i = 0; i < 10; ++i)
+        recorder.requestEnded(recorder.requestStarted(route, 3000, 0), 200);
+    m_model->setRecorder(&recorder);
+    // Not stuck open for ever: what was missed is dropped, what is still held is shown.
+    QCOMPARE(m_model->openSpanCount(), 0);
+    QVERIFY(!m_model->request(first));
+    QCOMPARE(m_model->requestIds().constLast(), first + 10);
 }
 
 QTEST_GUILESS_MAIN(TestTimelineModel)

@@ -33,6 +33,7 @@ void TimelineModel::setRecorder(TraceRecorder *recorder)
     m_recorder = recorder;
     if (!recorder)
         return;
+    setSpanCapacity(recorder->capacity() / 2);
     // Publication may happen on any thread; the pull always happens here, on ours.
     connect(recorder, &TraceRecorder::eventsPublished, this, [this] {
         if (!m_pullQueued) {
@@ -54,7 +55,12 @@ void TimelineModel::pull()
         for (const ThreadLane &lane : lanes)
             addLane(lane);
     }
-    applyEvents(m_recorder->eventsSince(m_lastSeq, PullBatch));
+    const QVector<TraceEvent> events = m_recorder->eventsSince(m_lastSeq, PullBatch);
+    // Fell so far behind that the recorder forgot events we never saw (the GUI thread was
+    // stalled): the spans they would have closed would stay open for ever. Start afresh.
+    if (!events.isEmpty() && m_lastSeq > 0 && events.constFirst().seq > m_lastSeq + 1)
+        clear();
+    applyEvents(events);
     if (m_recorder->lastSeq() > m_lastSeq && !m_pullQueued) {
         m_pullQueued = true; // more to come: let the GUI breathe between batches
         QMetaObject::invokeMethod(this, &TimelineModel::pull, Qt::QueuedConnection);
@@ -114,6 +120,8 @@ void TimelineModel::applyEvents(const QVector<TraceEvent> &events)
         m_lastSeq = std::max(m_lastSeq, event.seq);
     }
 
+    if (m_spanCount > m_spanCapacity)
+        forgetOldest();
     for (int laneId : std::as_const(m_touchedLanes)) {
         const QModelIndex changed = index(m_rowByLane.value(laneId));
         Q_EMIT dataChanged(changed, changed, { SpanCountRole, OpenSpanCountRole, SlotCountRole });
@@ -157,6 +165,79 @@ void TimelineModel::releaseTask(const TraceEvent &event)
     m_touchedLanes.insert(ref.laneId);
 }
 
+void TimelineModel::setSpanCapacity(int spans)
+{
+    m_spanCapacity = std::max(4, spans);
+    if (m_spanCount > m_spanCapacity) {
+        forgetOldest();
+        if (!m_lanes.isEmpty())
+            Q_EMIT dataChanged(index(0), index(int(m_lanes.size()) - 1), { SpanCountRole, OpenSpanCountRole, SlotCountRole });
+        Q_EMIT spansChanged();
+    }
+}
+
+bool TimelineModel::isFinished(const RequestEntry &entry) const
+{
+    // (A request that started before a clear() has tasks but no span of its own.)
+    if (entry.span.isValid() && spanAt(entry.span).isOpen())
+        return false;
+    return std::none_of(entry.tasks.cbegin(), entry.tasks.cend(), [this](const SpanRef &ref) {
+        return ref.isValid() && (spanAt(ref).isOpen() || spanAt(ref).isRunningOn());
+    });
+}
+
+void TimelineModel::forgetOldest()
+{
+    // Oldest first, finished requests only (a long one still running stays, with its tasks),
+    // down to three quarters of the capacity.
+    int excess = m_spanCount - (m_spanCapacity - m_spanCapacity / 4);
+    QSet<quint64> forgotten;
+    QVector<quint64> kept;
+    kept.reserve(m_requestOrder.size());
+    for (quint64 id : std::as_const(m_requestOrder)) {
+        const RequestEntry &entry = m_requests[id];
+        if (excess > 0 && isFinished(entry)) {
+            forgotten.insert(id);
+            excess -= 1 + int(std::count_if(entry.tasks.cbegin(), entry.tasks.cend(), [](const SpanRef &r) { return r.isValid(); }));
+        } else {
+            kept.append(id);
+        }
+    }
+    // Tasks of requests that started before a clear() have no request span to order them by.
+    for (auto it = m_requests.cbegin(); it != m_requests.cend(); ++it) {
+        if (!it->span.isValid() && excess > 0 && isFinished(it.value())) {
+            forgotten.insert(it.key());
+            excess -= int(std::count_if(it->tasks.cbegin(), it->tasks.cend(), [](const SpanRef &r) { return r.isValid(); }));
+        }
+    }
+    m_requestOrder = kept;
+    for (quint64 id : std::as_const(forgotten))
+        m_requests.remove(id);
+
+    // Compact every lane, then point the requests that stay at their spans' new places.
+    m_spanCount = 0;
+    m_firstStart = std::numeric_limits<qint64>::max();
+    for (TimelineLane &lane : m_lanes) {
+        QVector<TimelineSpan> spans;
+        spans.reserve(lane.spans.size());
+        for (const TimelineSpan &span : std::as_const(lane.spans)) {
+            if (forgotten.contains(span.requestId))
+                continue;
+            const SpanRef ref { lane.thread.id, int(spans.size()) };
+            RequestEntry &entry = m_requests[span.requestId];
+            if (span.type == TimelineSpan::Type::Request)
+                entry.span = ref;
+            else
+                entry.tasks[span.task] = ref;
+            m_firstStart = std::min(m_firstStart, span.startNs);
+            spans.append(span);
+        }
+        m_spanCount += int(spans.size());
+        lane.spans = std::move(spans);
+        m_touchedLanes.insert(lane.thread.id);
+    }
+}
+
 TimelineModel::RequestEntry &TimelineModel::requestEntry(quint64 requestId, int taskCount)
 {
     RequestEntry &entry = m_requests[requestId];
@@ -184,6 +265,7 @@ TimelineModel::SpanRef TimelineModel::addSpan(int laneId, TimelineSpan span)
     slotCount = std::max(slotCount, slot + 1);
     span.slot = slot;
     lane.spans.append(span);
+    ++m_spanCount;
     ++m_openSpans;
     m_firstStart = std::min(m_firstStart, span.startNs);
     m_lastEnd = std::max(m_lastEnd, span.startNs);
@@ -251,6 +333,7 @@ void TimelineModel::clear()
     }
     m_requests.clear();
     m_requestOrder.clear();
+    m_spanCount = 0;
     m_openSpans = 0;
     m_runningOn = 0;
     m_firstStart = std::numeric_limits<qint64>::max();

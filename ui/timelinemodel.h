@@ -54,10 +54,19 @@ public:
         int neverStarted = 0; // tasks given up before any thread took them
     };
 
+    // Spans held unless told otherwise: about as many as a default recorder's events make.
+    static constexpr int DefaultSpanCapacity = TraceRecorder::DefaultCapacity / 2;
+
     explicit TimelineModel(QObject *parent = nullptr);
 
-    // Follows the recorder: pulls what it publishes, and its lane names.
+    // Follows the recorder: pulls what it publishes, and its lane names. Holds as many spans as
+    // the recorder's events make (half its capacity).
     void setRecorder(TraceRecorder *recorder);
+    // The memory bound: past this many spans, the oldest finished requests and their tasks are
+    // forgotten, a quarter of the capacity at a time so that the cost is spread thin.
+    void setSpanCapacity(int spans);
+    int spanCapacity() const { return m_spanCapacity; }
+    int spanCount() const { return m_spanCount; }
     TraceRecorder *recorder() const { return m_recorder; }
     // Applies events in order. Lanes not given by addLane() are asked of the recorder.
     void applyEvents(const QVector<TraceEvent> &events);
@@ -91,6 +100,8 @@ private:
     };
 
     void pull();
+    void forgetOldest();
+    bool isFinished(const RequestEntry &entry) const;
     SpanRef addSpan(int laneId, TimelineSpan span);
     void endTask(const TraceEvent &event);
     void releaseTask(const TraceEvent &event);
@@ -109,6 +120,8 @@ private:
     QHash<int, QString> m_routeNames;
     int m_openSpans = 0;
     int m_runningOn = 0;
+    int m_spanCount = 0;
+    int m_spanCapacity = DefaultSpanCapacity;
     qint64 m_firstStart = std::numeric_limits<qint64>::max();
     qint64 m_lastEnd = std::numeric_limits<qint64>::min();
     QSet<int> m_touchedLanes; // lanes changed by the batch being applied
