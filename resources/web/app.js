@@ -13,6 +13,9 @@
   const KIND_ORDER = { worker: 0, continuations: 1, loop: 2, pool: 3, upstream: 4, thread: 5 };
   const LABEL_W = 118, AXIS_H = 24, PAD = 3, STRIP_H = 12, GAP = 2, SLOT_H = 7, MAX_TASK_H = 84, MAX_STRIP_H = 72, EMPTY_H = 8;
   const DEFAULT_WIDTH_MS = 10000;
+  // The page's memory bound, as the window's: past this many spans the oldest finished requests
+  // and their tasks are forgotten, a quarter at a time. ?max_spans=N changes it (tests do).
+  const MAX_SPANS = Math.max(100, Number(new URLSearchParams(location.search).get('max_spans')) || 250000);
 
   const $ = (id) => document.getElementById(id);
   const canvas = $('timeline');
@@ -85,7 +88,7 @@
     switch (e.type) {
       case 'request_start': {
         const lane = laneOf(e.lane);
-        const r = { id: e.request, route: e.route, lane: e.lane, start: e.t_ms, end: null, deadline: e.t_ms + e.timeout_ms, http: 0 };
+        const r = { id: e.request, route: e.route, lane: e.lane, start: e.t_ms, end: null, deadline: e.t_ms + e.timeout_ms, http: 0, tasks: [] };
         r.slot = lane.reqSlots.take(r.start);
         state.open++;
         lane.requests.push(r);
@@ -109,6 +112,7 @@
         state.open++;
         lane.tasks.push(t);
         state.tasks.set(e.request + '.' + e.task, t);
+        state.requests.get(e.request)?.tasks.push(t);
         extend(t.start);
         break;
       }
@@ -131,6 +135,35 @@
         break;
       }
     }
+  }
+
+  const isOpen = (span) => span.end === null || (span.outlives && span.released === null);
+
+  // Oldest first (Maps keep insertion order), finished requests only, down to three quarters of
+  // the bound; then the lanes drop what was forgotten in one pass each.
+  function forgetOldest() {
+    let excess = state.requests.size + state.tasks.size - Math.floor(MAX_SPANS * 3 / 4);
+    for (const r of state.requests.values()) {
+      if (excess <= 0) break;
+      if (isOpen(r) || r.tasks.some(isOpen)) continue;
+      r.forgotten = true;
+      state.requests.delete(r.id);
+      for (const t of r.tasks) { t.forgotten = true; state.tasks.delete(t.request + '.' + t.task); }
+      excess -= 1 + r.tasks.length;
+    }
+    // Tasks of requests that started before this page joined have no request to go with.
+    for (const [key, t] of state.tasks) {
+      if (excess <= 0) break;
+      if (!state.requests.has(t.request) && !isOpen(t)) { t.forgotten = true; state.tasks.delete(key); excess--; }
+    }
+    let first = Infinity;
+    for (const lane of state.lanes.values()) {
+      lane.requests = lane.requests.filter((r) => !r.forgotten);
+      lane.tasks = lane.tasks.filter((t) => !t.forgotten);
+      for (const span of lane.requests) first = Math.min(first, span.start);
+      for (const span of lane.tasks) first = Math.min(first, span.start);
+    }
+    if (state.bounds && first !== Infinity) state.bounds.first = first;
   }
 
   function forgetSpans() {
@@ -157,6 +190,7 @@
       state.lastSeq = e.seq;
     }
     state.lastSeq = Math.max(state.lastSeq, msg.last || 0);
+    if (state.requests.size + state.tasks.size > MAX_SPANS) forgetOldest();
     // The server's clock = ours + offset. The message that travelled fastest gives the best
     // estimate, so keep the largest offset seen (both clocks are monotonic).
     const offset = msg.now_ms - performance.now();
@@ -573,7 +607,8 @@
     // How long after they happened (server clock) this page had a request's task events.
     displayLagMs: (request) => [...state.tasks.values()].filter((t) => t.request === request)
       .flatMap((t) => [t.startSeenAt + state.offsetMs - t.start, ...(t.endSeenAt === null ? [] : [t.endSeenAt + state.offsetMs - t.end])]),
-    requests: () => [...state.requests.values()].map((r) => ({ ...r })),
+    requests: () => [...state.requests.values()].map((r) => ({ ...r, tasks: r.tasks.length })),
+    spanCount: () => state.requests.size + state.tasks.size,
     tasks: () => [...state.tasks.values()].map((t) => ({ ...t })),
     lanes: () => orderedLanes().map((l) => ({ id: l.id, name: l.name, kind: l.kind })),
   };

@@ -121,6 +121,17 @@ try {
   const counts = await page.evaluate(() => ({ requests: window.fanscope.requests().length, tasks: window.fanscope.tasks().length }));
   check(counts.requests >= 1500 && counts.tasks >= 7500, `the page holds the whole load: ${counts.requests} requests, ${counts.tasks} tasks`);
 
+  // A page with a small memory bound, joining now, takes in the whole history and keeps only
+  // the newest requests, whole.
+  const bounded = await browser.newPage({ viewport: { width: 800, height: 600 } });
+  await bounded.goto(base + '/?max_spans=1000');
+  const boundedCaughtUp = await until(() => bounded.evaluate((last) => window.fanscope.lastSeq() >= last, serverLast), 5000, 'the bounded page');
+  const held = await bounded.evaluate(() => ({ spans: window.fanscope.spanCount(), newest: Math.max(...window.fanscope.requests().map((r) => r.id)), tasksOfNewest: 0 }));
+  held.tasksOfNewest = await bounded.evaluate((id) => window.fanscope.tasks().filter((t) => t.request === id).length, held.newest);
+  check(boundedCaughtUp && held.spans <= 1000 && held.spans >= 500 && held.tasksOfNewest === 5,
+    `a page bounded to 1000 spans holds ${held.spans}, the newest request (#${held.newest}) with its ${held.tasksOfNewest} tasks`);
+  await bounded.close();
+
   // A timeout shows as one too.
   await page.fill('#tasks', '2');
   await page.fill('#latency_ms', '3000');
