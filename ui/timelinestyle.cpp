@@ -31,33 +31,44 @@ QColor TimelineStyle::deadlineColor()
 
 void TimelineStyle::paintRequest(QPainter &painter, const QRectF &rect, bool open)
 {
+    // Whole pixels and fills only, as for tasks: the fast path of the raster engine.
+    const QRect bar = rect.toAlignedRect();
     const QColor color = requestColor(open);
-    painter.fillRect(rect, color);
-    if (rect.width() >= 3) {
-        painter.setPen(QPen(color.darker(140), 1));
-        painter.setBrush(Qt::NoBrush);
-        painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5));
+    if (bar.width() >= 3 && bar.height() >= 3) {
+        painter.fillRect(bar, color.darker(140));
+        painter.fillRect(bar.adjusted(1, 1, -1, -1), color);
+    } else {
+        painter.fillRect(bar, color);
     }
 }
 
 void TimelineStyle::paintTask(QPainter &painter, const QRectF &rect, TaskStatus status)
 {
+    // Whole pixels: the raster engine fills aligned rectangles on its fast path, and a load
+    // run's timeline is tens of thousands of them.
+    const QRect bar = rect.toAlignedRect();
     const QColor color = taskColor(status);
-    painter.fillRect(rect, color);
-    // Patterns: failed is cross-hatched, timed out is striped, running is outlined.
+    const bool running = status == TaskStatus::Running || status == TaskStatus::Queued;
+    const bool outlined = bar.width() >= 3 && bar.height() >= 3;
+    if (outlined && !running) {
+        // A solid outline as a darker fill under the bar's own: two fills, no stroking.
+        painter.fillRect(bar, color.darker(130));
+        painter.fillRect(bar.adjusted(1, 1, -1, -1), color);
+    } else {
+        painter.fillRect(bar, color);
+    }
+    // Patterns: failed is cross-hatched, timed out is striped, running is outlined with dashes.
     Qt::BrushStyle pattern = Qt::NoBrush;
     if (status == TaskStatus::Failed)
         pattern = Qt::DiagCrossPattern;
     else if (status == TaskStatus::TimedOut)
         pattern = Qt::BDiagPattern;
-    if (pattern != Qt::NoBrush && rect.width() >= 3)
-        painter.fillRect(rect, QBrush(color.darker(170), pattern));
-    if (rect.width() >= 3 && rect.height() >= 3) {
-        const bool running = status == TaskStatus::Running || status == TaskStatus::Queued;
-        painter.setPen(QPen(running ? color.darker(150) : color.darker(130), 1,
-            running ? Qt::DashLine : Qt::SolidLine));
+    if (pattern != Qt::NoBrush && bar.width() >= 3)
+        painter.fillRect(bar, QBrush(color.darker(170), pattern));
+    if (outlined && running) {
+        painter.setPen(QPen(color.darker(150), 1, Qt::DashLine));
         painter.setBrush(Qt::NoBrush);
-        painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5));
+        painter.drawRect(QRectF(bar).adjusted(0.5, 0.5, -0.5, -0.5));
     }
 }
 

@@ -1,5 +1,6 @@
 #include "timelineview.h"
 
+#include "densityruns.h"
 #include "timelinemodel.h"
 #include "timelinestyle.h"
 #include "timelinezoom.h"
@@ -21,6 +22,10 @@ constexpr int SlotHeight = 7;
 constexpr int MaxTaskAreaHeight = 84; // beyond 12 overlapping tasks, sub-rows get thinner
 constexpr int EmptyTaskAreaHeight = 8;
 constexpr int MaxRequestStripHeight = 6 * RequestStripHeight;
+// Below this, a task bar shows no outline, pattern or kind mark: it is drawn as density.
+constexpr qreal DetailedBarWidth = 4;
+constexpr qreal DetailedBarHeight = 3;
+constexpr qreal MinDeadlineSpacing = 4;
 
 int taskAreaHeight(int slots)
 {
@@ -266,8 +271,11 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
     const int slots = std::max(1, lane.slotCount);
     const qreal slotH = qreal(taskAreaHeight(lane.slotCount)) / slots;
     // Spans narrower than a pixel that land where the previous one in the same sub-row ended
-    // are not drawn again: what keeps dense lanes cheap.
+    // are not drawn again, and small task bars merge into runs: what keeps dense lanes cheap.
     QVector<qreal> lastRight(slots + requestSlots, -1e9);
+    DensityRuns density(int(tasksTop), taskAreaHeight(lane.slotCount),
+        [&painter](const QRect &run, TaskStatus status) { painter.fillRect(run, TimelineStyle::taskColor(status)); });
+    qreal lastDeadlineX = -1e9;
     for (const TimelineSpan &span : lane.spans) {
         const qreal x0 = scale.mapTimeToX(span.startNs);
         const qreal x1 = std::max(x0 + 1.0, scale.mapTimeToX(span.endOr(now)));
@@ -289,14 +297,23 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
             }
             // The deadline where it matters: while the request waits, where it cut the request,
             // or when zoomed in on it. A flag per finished request would drown a load run.
+            // Flags closer than a few pixels to the last one drawn add nothing but cost.
             const qreal deadlineX = scale.mapTimeToX(span.deadlineNs);
             const bool cut = !span.isOpen() && span.endNs >= span.deadlineNs - 2000000;
-            if (deadlineX >= left && deadlineX <= right && (span.isOpen() || cut || bar.width() >= 40))
+            if (deadlineX >= left && deadlineX <= right && (span.isOpen() || cut || bar.width() >= 40)
+                && std::abs(deadlineX - lastDeadlineX) >= MinDeadlineSpacing) {
                 TimelineStyle::paintDeadline(painter, deadlineX, stripTop, rect.bottom() - 1);
+                lastDeadlineX = deadlineX;
+            }
         } else {
             const qreal y = tasksTop + (span.slot % slots) * slotH;
             const qreal h = std::max(1.0, slotH - (slotH >= 4 ? 1 : 0));
             const QRectF bar(x0, y, x1 - x0, h);
+            if ((bar.width() < DetailedBarWidth || h < DetailedBarHeight) && !span.outlives) {
+                const QRect pixels = bar.toAlignedRect();
+                density.add(pixels.top(), pixels.height(), span.status, pixels.left(), pixels.right() + 1);
+                continue;
+            }
             TimelineStyle::paintTask(painter, bar, span.status);
             TimelineStyle::paintKindMark(painter, bar, span.kind);
             if (span.outlives) {
