@@ -31,6 +31,9 @@ private Q_SLOTS:
     void oldestFinishedRequestsAreForgotten();
     void followsTheRecordersCapacity();
     void eventsTheRecorderForgotStartAfresh();
+    void hitTesting_data();
+    void hitTesting();
+    void rangeStatistics();
 
 private:
     static ThreadLane lane(int id, ThreadKind kind, int ordinal);
@@ -379,6 +382,98 @@ void TestTimelineModel::eventsTheRecorderForgotStartAfresh()
     QCOMPARE(m_model->openSpanCount(), 0);
     QVERIFY(!m_model->request(first));
     QCOMPARE(m_model->requestIds().constLast(), first + 10);
+}
+
+void TestTimelineModel::hitTesting_data()
+{
+    QTest::addColumn<bool>("request");
+    QTest::addColumn<int>("firstSlot");
+    QTest::addColumn<int>("lastSlot");
+    QTest::addColumn<qint64>("fromMs");
+    QTest::addColumn<qint64>("toMs");
+    QTest::addColumn<qint64>("requestId"); // 0: nothing
+    QTest::addColumn<int>("task");
+    // Request 1 (0-100 ms) with tasks 0 (slot 0, 0-50 ms) and 1 (slot 1, 0-80 ms); request 2
+    // (200-300 ms) with task 0 (slot 0, 200-210 ms), failed. Request 3 open since 400 ms.
+    QTest::addRow("request strip") << true << 0 << 0 << qint64(50) << qint64(50) << qint64(1) << -1;
+    QTest::addRow("task in slot 0") << false << 0 << 0 << qint64(25) << qint64(25) << qint64(1) << 0;
+    QTest::addRow("task in slot 1") << false << 1 << 1 << qint64(60) << qint64(60) << qint64(1) << 1;
+    QTest::addRow("slot 0 past its end") << false << 0 << 0 << qint64(60) << qint64(60) << qint64(0) << -1;
+    QTest::addRow("within the tolerance") << false << 0 << 0 << qint64(195) << qint64(205) << qint64(2) << 0;
+    QTest::addRow("both slots on one pixel row") << false << 0 << 1 << qint64(60) << qint64(60) << qint64(1) << 1;
+    QTest::addRow("a gap between requests") << true << 0 << 0 << qint64(150) << qint64(150) << qint64(0) << -1;
+    QTest::addRow("an open request reaches now") << true << 0 << 0 << qint64(900) << qint64(900) << qint64(3) << -1;
+    QTest::addRow("beyond now") << true << 0 << 0 << qint64(1200) << qint64(1200) << qint64(0) << -1;
+}
+
+void TestTimelineModel::hitTesting()
+{
+    QFETCH(bool, request);
+    QFETCH(int, firstSlot);
+    QFETCH(int, lastSlot);
+    QFETCH(qint64, fromMs);
+    QFETCH(qint64, toMs);
+    QFETCH(qint64, requestId);
+    QFETCH(int, task);
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->addLane(lane(1, ThreadKind::Loop, 1));
+    TraceEvent failed = taskEnded(2, 0, 1, 210 * Ms, TaskStatus::Failed);
+    m_model->applyEvents({ requestStarted(1, 0, 0, 3000, 2), taskStarted(1, 0, 1, 0), taskStarted(1, 1, 1, 0),
+        taskEnded(1, 0, 1, 50 * Ms, TaskStatus::Ok), taskEnded(1, 1, 1, 80 * Ms, TaskStatus::Ok), requestEnded(1, 0, 100 * Ms),
+        requestStarted(2, 0, 200 * Ms, 3000, 1), taskStarted(2, 0, 1, 200 * Ms), failed, requestEnded(2, 0, 300 * Ms),
+        requestStarted(3, 0, 400 * Ms, 3000, 0) });
+    const int row = m_model->rowOfLane(request ? 0 : 1);
+    const TimelineModel::SpanRef ref = m_model->spanAt(row, request, firstSlot, lastSlot, fromMs * Ms, toMs * Ms, 1000 * Ms);
+    QCOMPARE(ref.isValid(), requestId != 0);
+    if (!ref.isValid())
+        return;
+    const TimelineSpan &span = m_model->span(ref);
+    QCOMPARE(span.requestId, quint64(requestId));
+    QCOMPARE(span.type == TimelineSpan::Type::Request, request);
+    if (!request)
+        QCOMPARE(span.task, task);
+}
+
+void TestTimelineModel::rangeStatistics()
+{
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->addLane(lane(1, ThreadKind::Loop, 1));
+    // Ten requests, 100 ms apart, each with tasks of 10, 20 ... 40 ms; the last task of every
+    // other request times out at 40 ms, and request 9 is still open.
+    QVector<TraceEvent> events;
+    for (quint64 id = 0; id < 10; ++id) {
+        const qint64 t = qint64(id) * 100 * Ms;
+        events.append(requestStarted(id + 1, 0, t, 40, 4));
+        for (int task = 0; task < 4; ++task) {
+            events.append(taskStarted(id + 1, task, 1, t));
+            const TaskStatus status = task == 3 && id % 2 ? TaskStatus::TimedOut : TaskStatus::Ok;
+            events.append(taskEnded(id + 1, task, 1, t + (task + 1) * 10 * Ms, status));
+        }
+        if (id != 9)
+            events.append(requestEnded(id + 1, 0, t + 50 * Ms));
+    }
+    m_model->applyEvents(events);
+
+    const auto all = m_model->statistics(0, 1000 * Ms);
+    QCOMPARE(all.requests, 10);
+    QCOMPARE(all.tasks, 40);
+    QCOMPARE(all.ok, 35);
+    QCOMPARE(all.timedOut, 5);
+    QCOMPARE(all.failed, 0);
+    QCOMPARE(all.open, 1);
+    QCOMPARE(all.taskP50Ms, 20.0);
+    QCOMPARE(all.taskP99Ms, 40.0);
+    QCOMPARE(all.requestP50Ms, 50.0);
+
+    // [200, 400) ms: requests 3 and 4 only; a range that starts mid-span does not count it.
+    const auto some = m_model->statistics(200 * Ms, 400 * Ms);
+    QCOMPARE(some.requests, 2);
+    QCOMPARE(some.tasks, 8);
+    QCOMPARE(some.timedOut, 1);
+    QCOMPARE(m_model->statistics(205 * Ms, 300 * Ms).requests, 0);
+    const auto none = m_model->statistics(2000 * Ms, 3000 * Ms);
+    QCOMPARE(none.tasks, 0);
+    QCOMPARE(none.taskP99Ms, 0.0);
 }
 
 QTEST_GUILESS_MAIN(TestTimelineModel)

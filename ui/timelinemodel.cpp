@@ -4,6 +4,9 @@
 
 #include <QTimer>
 
+#include <algorithm>
+#include <cmath>
+
 namespace {
 
 // Events pulled per batch: keeps one GUI-thread slice short even when a load run floods in.
@@ -420,4 +423,80 @@ QPair<qint64, qint64> TimelineModel::timeRange() const
     if (m_firstStart > m_lastEnd)
         return { 0, 0 };
     return { m_firstStart, m_lastEnd };
+}
+
+TimelineModel::SpanRef TimelineModel::spanAt(int row, bool request, int firstSlot, int lastSlot, qint64 fromNs, qint64 toNs, qint64 nowNs) const
+{
+    if (row < 0 || row >= m_lanes.size())
+        return {};
+    const TimelineLane &lane = m_lanes.at(row);
+    const int slots = std::max(1, request ? lane.requestSlotCount : lane.slotCount);
+    const qint64 middle = fromNs + (toNs - fromNs) / 2;
+    SpanRef best;
+    qint64 bestDistance = std::numeric_limits<qint64>::max();
+    for (int i = 0; i < lane.spans.size(); ++i) {
+        const TimelineSpan &span = lane.spans.at(i);
+        if ((span.type == TimelineSpan::Type::Request) != request)
+            continue;
+        const int slot = span.slot % slots; // as drawn
+        if (slot < firstSlot || slot > lastSlot)
+            continue;
+        const qint64 end = span.isRunningOn() ? std::max(span.endNs, nowNs) : span.outlives ? span.releasedNs : span.endOr(nowNs);
+        if (span.startNs > toNs || end < fromNs)
+            continue;
+        // Inside it: distance 0; beside it (within the tolerance): how far.
+        const qint64 distance = middle < span.startNs ? span.startNs - middle : middle > end ? middle - end : 0;
+        if (distance < bestDistance) {
+            bestDistance = distance;
+            best = { lane.thread.id, i };
+        }
+    }
+    return best;
+}
+
+namespace {
+
+// Nearest-rank percentile of sorted values; 0 without any.
+double percentileOf(const std::vector<double> &sorted, double p)
+{
+    if (sorted.empty())
+        return 0;
+    const auto rank = size_t(std::ceil(p / 100.0 * double(sorted.size())));
+    return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+} // namespace
+
+TimelineModel::RangeStatistics TimelineModel::statistics(qint64 fromNs, qint64 toNs) const
+{
+    RangeStatistics stats;
+    std::vector<double> taskMs, requestMs;
+    for (const TimelineLane &lane : m_lanes) {
+        for (const TimelineSpan &span : lane.spans) {
+            if (span.startNs < fromNs || span.startNs >= toNs)
+                continue;
+            const bool request = span.type == TimelineSpan::Type::Request;
+            ++(request ? stats.requests : stats.tasks);
+            if (span.isOpen()) {
+                ++stats.open;
+                continue;
+            }
+            (request ? requestMs : taskMs).push_back(double(span.endNs - span.startNs) / 1e6);
+            if (request)
+                continue;
+            if (span.status == TaskStatus::Ok)
+                ++stats.ok;
+            else if (span.status == TaskStatus::Failed)
+                ++stats.failed;
+            else if (span.status == TaskStatus::TimedOut)
+                ++stats.timedOut;
+        }
+    }
+    std::sort(taskMs.begin(), taskMs.end());
+    std::sort(requestMs.begin(), requestMs.end());
+    stats.taskP50Ms = percentileOf(taskMs, 50);
+    stats.taskP99Ms = percentileOf(taskMs, 99);
+    stats.requestP50Ms = percentileOf(requestMs, 50);
+    stats.requestP99Ms = percentileOf(requestMs, 99);
+    return stats;
 }

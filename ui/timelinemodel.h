@@ -79,6 +79,27 @@ public:
 
     const TimelineLane &lane(int row) const { return m_lanes.at(row); }
     int rowOfLane(int laneId) const;
+    const TimelineSpan &span(SpanRef ref) const { return spanAt(ref); }
+
+    // Hit-testing: the span of the lane in `row` on sub-rows [firstSlot, lastSlot] of the request
+    // strip (request) or the task area that covers [fromNs, toNs], open spans reaching nowNs; the
+    // one nearest the middle of the interval if several do. Invalid if none.
+    SpanRef spanAt(int row, bool request, int firstSlot, int lastSlot, qint64 fromNs, qint64 toNs, qint64 nowNs) const;
+
+    // What a selected time range holds: spans that start in [fromNs, toNs).
+    struct RangeStatistics {
+        int requests = 0;
+        int tasks = 0;
+        int ok = 0;
+        int failed = 0;
+        int timedOut = 0;
+        int open = 0; // still running: not in the durations
+        double taskP50Ms = 0;
+        double taskP99Ms = 0;
+        double requestP50Ms = 0;
+        double requestP99Ms = 0;
+    };
+    RangeStatistics statistics(qint64 fromNs, qint64 toNs) const;
     std::optional<RequestView> request(quint64 requestId) const;
     QString routeName(int route) const;
     QVector<quint64> requestIds() const; // oldest first
