@@ -5,6 +5,7 @@
 #include "loadpanel.h"
 #include "mainwindow.h"
 #include "requestpanel.h"
+#include "selectiondetails.h"
 #include "serverhost.h"
 #include "timelinemodel.h"
 #include "timelinestyle.h"
@@ -12,6 +13,8 @@
 #include "timelinezoom.h"
 #include "tracerecorder.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QNetworkAccessManager>
@@ -39,6 +42,7 @@ private Q_SLOTS:
     void loadPanelComparesStrategies();
     void fileMenuExportsTheTrace_data();
     void fileMenuExportsTheTrace();
+    void selectingShowsTheAnswerOrTheRange();
 
 private:
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
@@ -307,6 +311,49 @@ void TestMainWindow::fileMenuExportsTheTrace()
     QTRY_VERIFY((box = m_window->findChild<QMessageBox *>()) != nullptr);
     QVERIFY(box->text().contains(QStringLiteral("no/such/folder")));
     box->close();
+}
+
+void TestMainWindow::selectingShowsTheAnswerOrTheRange()
+{
+    SelectionDetails *details = m_window->selectionDetails();
+    TimelineView *view = m_window->timelineView();
+    // A request the window sent: its real answer.
+    const quint64 own = press(QStringLiteral("/async-worker"), 3, 20, 1000);
+    QVERIFY(own > 0);
+    QTRY_VERIFY(m_window->timelineModel()->request(own) && !m_window->timelineModel()->request(own)->request.isOpen());
+    view->selectRequest(own);
+    QVERIFY2(details->title().contains(QStringLiteral("the answer this window received")), qPrintable(details->title()));
+    const QJsonObject answer = QJsonDocument::fromJson(details->text().toUtf8()).object();
+    QCOMPARE(quint64(answer.value(QStringLiteral("request_id")).toInteger()), own);
+    QCOMPARE(answer.value(QStringLiteral("data")).toArray().size(), 3);
+
+    // One another client sent: rebuilt from the trace, with the same tasks.
+    QNetworkAccessManager curl;
+    QUrl url = m_server->url();
+    url.setPath(QStringLiteral("/async-scoped"));
+    url.setQuery(QStringLiteral("tasks=2&latency_ms=20&fail_rate=1"));
+    QNetworkReply *reply = curl.get(QNetworkRequest(url));
+    QVERIFY(QSignalSpy(reply, &QNetworkReply::finished).wait(5000));
+    const quint64 other = quint64(QJsonDocument::fromJson(reply->readAll()).object().value(QStringLiteral("request_id")).toInteger());
+    reply->deleteLater();
+    QTRY_VERIFY(m_window->timelineModel()->request(other) && !m_window->timelineModel()->request(other)->request.isOpen());
+    view->selectRequest(other);
+    QVERIFY2(details->title().contains(QStringLiteral("rebuilt from the trace")), qPrintable(details->title()));
+    const QJsonObject rebuilt = QJsonDocument::fromJson(details->text().toUtf8()).object();
+    QCOMPARE(rebuilt.value(QStringLiteral("http_status")).toInt(), 200);
+    const QJsonArray tasks = rebuilt.value(QStringLiteral("tasks")).toArray();
+    QCOMPARE(tasks.size(), 2);
+    QCOMPARE(tasks.at(1).toObject().value(QStringLiteral("account")).toString(), QStringLiteral("account-1"));
+    QCOMPARE(tasks.at(1).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("failed"));
+
+    // A range around both: their requests and tasks.
+    const TimelineSpan first = m_window->timelineModel()->request(own)->request;
+    const TimelineSpan last = m_window->timelineModel()->request(other)->request;
+    view->selectRange(first.startNs, last.endNs);
+    QVERIFY2(details->text().contains(QStringLiteral("requests  2")), qPrintable(details->text()));
+    QVERIFY2(details->text().contains(QStringLiteral("3 ok, 2 failed, 0 timed out")), qPrintable(details->text()));
+    view->clearSelection();
+    QCOMPARE(details->title(), QStringLiteral("Nothing selected"));
 }
 
 QTEST_MAIN(TestMainWindow)

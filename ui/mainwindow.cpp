@@ -2,6 +2,7 @@
 
 #include "loadpanel.h"
 #include "requestpanel.h"
+#include "selectiondetails.h"
 #include "timelinelegend.h"
 #include "timelinemodel.h"
 #include "timelineview.h"
@@ -99,10 +100,28 @@ QWidget *MainWindow::createTimelinePane()
     bar->addWidget(fit);
     bar->addWidget(clear);
 
+    // Under the timeline, what is selected on it: a request's answer, a range's figures.
+    m_details = new SelectionDetails;
+    connect(m_view, &TimelineView::requestSelected, this, &MainWindow::showSelectedRequest);
+    connect(m_view, &TimelineView::rangeSelected, this, [this](qint64 from, qint64 to) {
+        if (to > from)
+            m_details->showRange(*m_model, from, to);
+        else if (m_view->selectedRequest() == 0)
+            m_details->showHint();
+    });
+    connect(m_requestPanel, &RequestPanel::responseReceived, this,
+        [this](const QString &, int, const QJsonObject &body, double) { rememberAnswer(body); });
+    auto *split = new QSplitter(Qt::Vertical);
+    split->setObjectName(QStringLiteral("timelineSplitter"));
+    split->addWidget(m_view);
+    split->addWidget(m_details);
+    split->setStretchFactor(0, 1);
+    split->setSizes({ 520, 150 });
+
     auto *pane = new QWidget;
     auto *layout = new QVBoxLayout(pane);
     layout->addLayout(bar);
-    layout->addWidget(m_view, 1);
+    layout->addWidget(split, 1);
     layout->addWidget(new TimelineLegend);
     return pane;
 }
@@ -136,6 +155,31 @@ void MainWindow::createMenus()
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Fanscope"), this, &MainWindow::showAbout);
     help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::rememberAnswer(const QJsonObject &body)
+{
+    constexpr int Kept = 500;
+    const quint64 id = quint64(body.value(QStringLiteral("request_id")).toInteger());
+    if (id == 0 || m_answers.contains(id))
+        return;
+    m_answers.insert(id, body);
+    m_answerOrder.append(id);
+    if (m_answerOrder.size() > Kept)
+        m_answers.remove(m_answerOrder.takeFirst());
+    if (m_view->selectedRequest() == id) // selected while it was still running
+        showSelectedRequest(id);
+}
+
+void MainWindow::showSelectedRequest(quint64 requestId)
+{
+    if (requestId == 0) {
+        if (!m_view->selectedRange())
+            m_details->showHint();
+        return;
+    }
+    const auto it = m_answers.constFind(requestId);
+    m_details->showRequest(*m_model, requestId, it == m_answers.cend() ? std::nullopt : std::optional<QJsonObject>(*it));
 }
 
 void MainWindow::askAndExport(TraceExport::Format format)

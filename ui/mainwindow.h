@@ -4,11 +4,14 @@
 #include "traceexport.h"
 
 #include <QFuture>
+#include <QHash>
+#include <QJsonObject>
 #include <QMainWindow>
 #include <QUrl>
 
 class LoadPanel;
 class RequestPanel;
+class SelectionDetails;
 class QTabWidget;
 class TimelineModel;
 class TimelineView;
@@ -32,16 +35,24 @@ public:
     QTabWidget *sideTabs() const { return m_sideTabs; }
     TimelineModel *timelineModel() const { return m_model; }
     TimelineView *timelineView() const { return m_view; }
+    SelectionDetails *selectionDetails() const { return m_details; }
 
 private:
     QWidget *createTimelinePane();
     void createMenus();
     void askAndExport(TraceExport::Format format);
+    void rememberAnswer(const QJsonObject &body);
+    void showSelectedRequest(quint64 requestId);
     void showAbout();
 
     TraceRecorder &m_recorder;
     QUrl m_serverUrl;
     QFuture<int> m_export;
+    // The answers this window's client received, by request id, so that selecting one of its
+    // requests on the timeline shows the real answer. The newest few hundred only.
+    QHash<quint64, QJsonObject> m_answers;
+    QVector<quint64> m_answerOrder;
+    SelectionDetails *m_details = nullptr;
     TimelineModel *m_model;
     TimelineView *m_view = nullptr;
     RequestPanel *m_requestPanel = nullptr;

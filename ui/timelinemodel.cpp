@@ -500,3 +500,24 @@ TimelineModel::RangeStatistics TimelineModel::statistics(qint64 fromNs, qint64 t
     stats.requestP99Ms = percentileOf(requestMs, 99);
     return stats;
 }
+
+QVector<TimelineModel::SpanRef> TimelineModel::spansOf(quint64 requestId) const
+{
+    QVector<SpanRef> refs;
+    const auto it = m_requests.constFind(requestId);
+    if (it == m_requests.cend())
+        return refs;
+    if (it->span.isValid())
+        refs.append(it->span);
+    for (const SpanRef &ref : it->tasks) {
+        if (ref.isValid())
+            refs.append(ref);
+    }
+    return refs;
+}
+
+QString TimelineModel::laneName(int laneId) const
+{
+    const int row = rowOfLane(laneId);
+    return row >= 0 ? m_lanes.at(row).thread.name : QString();
+}

@@ -80,6 +80,9 @@ public:
     const TimelineLane &lane(int row) const { return m_lanes.at(row); }
     int rowOfLane(int laneId) const;
     const TimelineSpan &span(SpanRef ref) const { return spanAt(ref); }
+    // Where a request's spans are: its own first, then its started tasks. Empty if not held.
+    QVector<SpanRef> spansOf(quint64 requestId) const;
+    QString laneName(int laneId) const;
 
     // Hit-testing: the span of the lane in `row` on sub-rows [firstSlot, lastSlot] of the request
     // strip (request) or the task area that covers [fromNs, toNs], open spans reaching nowNs; the

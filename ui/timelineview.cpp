@@ -1,41 +1,59 @@
 #include "timelineview.h"
 
 #include "densityruns.h"
+#include "timelinelanelayout.h"
 #include "timelinemodel.h"
 #include "timelinestyle.h"
 #include "timelinezoom.h"
 #include "tracerecorder.h"
 
+#include <QHelpEvent>
+#include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScrollBar>
+#include <QToolTip>
 #include <QWheelEvent>
 
 #include <cmath>
 
 namespace {
 
-constexpr int LanePadding = 3;
-constexpr int RequestStripHeight = 12;
-constexpr int StripGap = 2;
-constexpr int SlotHeight = 7;
-constexpr int MaxTaskAreaHeight = 84; // beyond 12 overlapping tasks, sub-rows get thinner
-constexpr int EmptyTaskAreaHeight = 8;
-constexpr int MaxRequestStripHeight = 6 * RequestStripHeight;
+using Layout = TimelineLaneLayout;
+constexpr int GroupHeaderHeight = 18;
+// A press that moves less than this is a click.
+constexpr int ClickSlop = 3;
+// Hovering and clicking find spans this close to the pointer, in pixels.
+constexpr qreal HitTolerance = 2;
+
+QString groupTitle(ThreadKind kind)
+{
+    switch (kind) {
+    case ThreadKind::Worker:
+        return TimelineView::tr("Request workers");
+    case ThreadKind::NoThread:
+        return TimelineView::tr("No thread held");
+    case ThreadKind::Loop:
+        return TimelineView::tr("Event-loop threads");
+    case ThreadKind::Pool:
+        return TimelineView::tr("Blocking pool");
+    case ThreadKind::Upstream:
+        return TimelineView::tr("Upstream");
+    case ThreadKind::Other:
+        break;
+    }
+    return TimelineView::tr("Other threads");
+}
+
+QString formatMs(qint64 ns)
+{
+    return QStringLiteral("%1 ms").arg(double(ns) / 1e6, 0, 'f', 3);
+}
+
 // Below this, a task bar shows no outline, pattern or kind mark: it is drawn as density.
 constexpr qreal DetailedBarWidth = 4;
 constexpr qreal DetailedBarHeight = 3;
 constexpr qreal MinDeadlineSpacing = 4;
-
-int taskAreaHeight(int slots)
-{
-    return slots == 0 ? EmptyTaskAreaHeight : std::min(slots * SlotHeight, MaxTaskAreaHeight);
-}
-
-int requestStripHeight(int slots)
-{
-    return std::clamp(slots * RequestStripHeight, RequestStripHeight, MaxRequestStripHeight);
-}
 
 QColor laneKindColor(ThreadKind kind)
 {
@@ -87,7 +105,12 @@ void TimelineView::setModel(TimelineModel *model)
             viewport()->update();
         });
         connect(model, &QAbstractItemModel::rowsInserted, this, &TimelineView::relayout);
-        connect(model, &QAbstractItemModel::modelReset, this, &TimelineView::relayout);
+        connect(model, &QAbstractItemModel::modelReset, this, [this] {
+            // Cleared: what was selected is gone.
+            m_selectedRequest = 0;
+            m_range.reset();
+            relayout();
+        });
     }
     relayout();
     updateTicking();
@@ -118,28 +141,160 @@ int TimelineView::axisHeight() const
 
 void TimelineView::relayout()
 {
-    m_laneTops.clear();
+    // Rows: a header per thread kind, then its lanes, or one folded strip in their place.
+    m_rows.clear();
     int y = 0;
-    const int rows = m_model ? m_model->rowCount() : 0;
-    for (int row = 0; row < rows; ++row) {
-        m_laneTops.append(y);
-        const TimelineLane &lane = m_model->lane(row);
-        y += 2 * LanePadding + requestStripHeight(lane.requestSlotCount) + StripGap + taskAreaHeight(lane.slotCount);
+    const int lanes = m_model ? m_model->rowCount() : 0;
+    for (int first = 0; first < lanes;) {
+        const ThreadKind kind = m_model->lane(first).thread.kind;
+        int end = first;
+        while (end < lanes && m_model->lane(end).thread.kind == kind)
+            ++end;
+        const bool folded = m_collapsed.contains(int(kind));
+        m_rows.append({ Row::Type::Header, kind, first, end - first, y, GroupHeaderHeight });
+        y += GroupHeaderHeight;
+        if (folded) {
+            m_rows.append({ Row::Type::Folded, kind, first, end - first, y, Layout::CollapsedHeight });
+            y += Layout::CollapsedHeight;
+        } else {
+            for (int row = first; row < end; ++row) {
+                const TimelineLane &lane = m_model->lane(row);
+                const int height = Layout(lane.requestSlotCount, lane.slotCount).height();
+                m_rows.append({ Row::Type::Lane, kind, row, 1, y, height });
+                y += height;
+            }
+        }
+        first = end;
     }
-    m_laneTops.append(y);
+    m_contentHeight = y;
     const int visible = viewport()->height() - axisHeight();
     verticalScrollBar()->setRange(0, std::max(0, y - visible));
     verticalScrollBar()->setPageStep(std::max(1, visible));
-    verticalScrollBar()->setSingleStep(RequestStripHeight + SlotHeight);
+    verticalScrollBar()->setSingleStep(Layout::RequestStripHeight + Layout::SlotHeight);
     viewport()->update();
+}
+
+QRect TimelineView::rowRect(const Row &row) const
+{
+    const int top = axisHeight() + row.top - verticalScrollBar()->value();
+    return QRect(0, top, viewport()->width(), row.height);
+}
+
+const TimelineView::Row *TimelineView::rowAt(int y) const
+{
+    const int contentY = y - axisHeight() + verticalScrollBar()->value();
+    if (y < axisHeight())
+        return nullptr;
+    const auto it = std::upper_bound(m_rows.cbegin(), m_rows.cend(), contentY, [](int value, const Row &row) { return value < row.top; });
+    if (it == m_rows.cbegin())
+        return nullptr;
+    const Row &row = *std::prev(it);
+    return contentY < row.top + row.height ? &row : nullptr;
 }
 
 QRect TimelineView::laneRect(int row) const
 {
-    if (row < 0 || row + 1 >= m_laneTops.size())
+    for (const Row &r : m_rows) {
+        if (r.type == Row::Type::Lane && r.modelRow == row)
+            return rowRect(r);
+    }
+    return {};
+}
+
+QRect TimelineView::groupHeaderRect(ThreadKind kind) const
+{
+    for (const Row &r : m_rows) {
+        if (r.type == Row::Type::Header && r.kind == kind)
+            return rowRect(r);
+    }
+    return {};
+}
+
+void TimelineView::setGroupCollapsed(ThreadKind kind, bool collapsed)
+{
+    if (collapsed == m_collapsed.contains(int(kind)))
+        return;
+    if (collapsed)
+        m_collapsed.insert(int(kind));
+    else
+        m_collapsed.remove(int(kind));
+    relayout();
+}
+
+TimelineModel::SpanRef TimelineView::spanAt(const QPoint &pos) const
+{
+    const Row *row = rowAt(pos.y());
+    if (!m_model || !row || row->type != Row::Type::Lane || pos.x() < labelWidth())
         return {};
-    const int top = axisHeight() + m_laneTops.at(row) - verticalScrollBar()->value();
-    return QRect(0, top, viewport()->width(), m_laneTops.at(row + 1) - m_laneTops.at(row));
+    const TimelineLane &lane = m_model->lane(row->modelRow);
+    const auto hit = Layout(lane.requestSlotCount, lane.slotCount).hitAt(pos.y() - rowRect(*row).top());
+    if (!hit)
+        return {};
+    const TimelineScale scale = this->scale();
+    return m_model->spanAt(row->modelRow, hit->request, hit->firstSlot, hit->lastSlot,
+        scale.mapXToTime(pos.x() - HitTolerance), scale.mapXToTime(pos.x() + HitTolerance), now());
+}
+
+QString TimelineView::describe(TimelineModel::SpanRef ref) const
+{
+    if (!m_model || !ref.isValid())
+        return {};
+    const TimelineSpan &span = m_model->span(ref);
+    const qint64 end = span.endOr(now());
+    const QString times = tr("start %1 · end %2 · %3").arg(formatMs(span.startNs), span.isOpen() ? tr("running") : formatMs(span.endNs), formatMs(end - span.startNs));
+    const QString thread = tr("thread %1").arg(m_model->laneName(ref.laneId));
+    const auto request = m_model->request(span.requestId);
+    const QString route = request ? request->route : QString();
+    if (span.type == TimelineSpan::Type::Request) {
+        QString text = tr("<b>#%1 %2</b><br>%3<br>%4").arg(span.requestId).arg(route.toHtmlEscaped(), times, thread);
+        if (!span.isOpen())
+            text += tr("<br>answered HTTP %1").arg(span.httpStatus);
+        if (request) {
+            int ok = 0, failed = 0, timedOut = 0;
+            for (const TimelineSpan &task : request->tasks) {
+                ok += task.status == TaskStatus::Ok;
+                failed += task.status == TaskStatus::Failed;
+                timedOut += task.status == TaskStatus::TimedOut;
+            }
+            text += tr("<br>tasks: %1 ok, %2 failed, %3 timed out").arg(ok).arg(failed).arg(timedOut + request->neverStarted);
+        }
+        return text;
+    }
+    QString text = tr("<b>account-%1</b> of #%2 %3<br>%4 · %5<br>%6<br>%7")
+                       .arg(span.task)
+                       .arg(span.requestId)
+                       .arg(route.toHtmlEscaped(), taskStatusName(span.status), taskKindName(span.kind), times, thread);
+    if (span.outlives)
+        text += span.isRunningOn() ? tr("<br>given up on, still holding its thread") : tr("<br>given up on; held its thread until %1").arg(formatMs(span.releasedNs));
+    return text;
+}
+
+void TimelineView::selectRequest(quint64 requestId)
+{
+    if (requestId == m_selectedRequest)
+        return;
+    m_selectedRequest = requestId;
+    viewport()->update();
+    Q_EMIT requestSelected(requestId);
+}
+
+void TimelineView::selectRange(qint64 fromNs, qint64 toNs)
+{
+    if (fromNs > toNs)
+        std::swap(fromNs, toNs);
+    m_range = qMakePair(fromNs, toNs);
+    viewport()->update();
+    Q_EMIT rangeSelected(fromNs, toNs);
+}
+
+void TimelineView::clearSelection()
+{
+    const bool hadRange = m_range.has_value();
+    m_range.reset();
+    selectRequest(0);
+    if (hadRange)
+        Q_EMIT rangeSelected(0, 0);
+    viewport()->update();
 }
 
 void TimelineView::updateTicking()
@@ -191,22 +346,32 @@ void TimelineView::paintEvent(QPaintEvent *)
 
     const TimelineScale scale = this->scale();
     const qint64 nowNs = now();
-    const int rows = m_model ? m_model->rowCount() : 0;
     const int top = axisHeight();
 
     painter.save();
     painter.setClipRect(QRect(0, top, viewport()->width(), viewport()->height() - top));
-    for (int row = 0; row < rows; ++row) {
-        const QRect rect = laneRect(row);
+    for (const Row &row : std::as_const(m_rows)) {
+        const QRect rect = rowRect(row);
         if (rect.bottom() < top || rect.top() > viewport()->height())
             continue;
-        paintLane(painter, row, rect, scale, nowNs);
+        switch (row.type) {
+        case Row::Type::Header:
+            paintHeader(painter, row, rect);
+            break;
+        case Row::Type::Lane:
+            paintLane(painter, row.modelRow, rect, scale, nowNs);
+            break;
+        case Row::Type::Folded:
+            paintFolded(painter, row, rect, scale, nowNs);
+            break;
+        }
     }
-    if (rows == 0) {
+    if (m_rows.isEmpty()) {
         painter.setPen(pal.color(QPalette::PlaceholderText));
         painter.drawText(viewport()->rect().adjusted(0, top, 0, 0), Qt::AlignCenter,
             tr("No requests yet: press a route button, or send one with curl."));
     }
+    paintSelection(painter, scale, nowNs);
     // "Now", while it is on screen.
     const qreal nowX = scale.mapTimeToX(nowNs);
     if (nowX >= scale.left() && nowX <= scale.left() + scale.width()) {
@@ -239,9 +404,73 @@ void TimelineView::paintAxis(QPainter &painter, const TimelineScale &scale) cons
         m_zoom->followsLive() ? tr("live") : tr("paused"));
 }
 
+void TimelineView::paintHeader(QPainter &painter, const Row &row, const QRect &rect) const
+{
+    const QPalette &pal = palette();
+    painter.fillRect(rect, pal.window());
+    painter.setPen(pal.color(QPalette::Mid));
+    painter.drawLine(rect.bottomLeft(), rect.bottomRight());
+    // A disclosure triangle, then the group's name and size.
+    const bool folded = m_collapsed.contains(int(row.kind));
+    const QPointF c(9, rect.center().y() + 0.5);
+    QPolygonF triangle;
+    if (folded)
+        triangle << QPointF(c.x() - 2.5, c.y() - 4) << QPointF(c.x() + 2.5, c.y()) << QPointF(c.x() - 2.5, c.y() + 4);
+    else
+        triangle << QPointF(c.x() - 4, c.y() - 2.5) << QPointF(c.x() + 4, c.y() - 2.5) << QPointF(c.x(), c.y() + 2.5);
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(pal.color(QPalette::WindowText));
+    painter.drawPolygon(triangle);
+    painter.setRenderHint(QPainter::Antialiasing, false);
+    QFont bold = painter.font();
+    bold.setBold(true);
+    painter.save();
+    painter.setFont(bold);
+    painter.setPen(pal.color(QPalette::WindowText));
+    painter.drawText(rect.adjusted(18, 0, -4, 0), Qt::AlignLeft | Qt::AlignVCenter,
+        tr("%1 · %n lane(s)", nullptr, row.laneCount).arg(groupTitle(row.kind)));
+    painter.restore();
+}
+
+void TimelineView::paintFolded(QPainter &painter, const Row &row, const QRect &rect, const TimelineScale &scale, qint64 now) const
+{
+    // Every span of the group's lanes on one strip: where they ran and how they ended, without
+    // the lanes. Requests go on the top half, tasks on the bottom half.
+    const qreal left = scale.left(), right = scale.left() + scale.width();
+    painter.save();
+    painter.setClipRect(QRectF(left, rect.top(), right - left, rect.height()), Qt::IntersectClip);
+    const int half = (rect.height() - 2 * Layout::Padding) / 2;
+    const int top = rect.top() + Layout::Padding;
+    {
+        const QColor requestColor = TimelineStyle::requestColor(false);
+        DensityRuns requests(top, half, [&](const QRect &run, TaskStatus) { painter.fillRect(run, requestColor); });
+        DensityRuns tasks(top + half, half, [&](const QRect &run, TaskStatus status) { painter.fillRect(run, TimelineStyle::taskColor(status)); });
+        for (int laneRow = row.modelRow; laneRow < row.modelRow + row.laneCount; ++laneRow) {
+            for (const TimelineSpan &span : m_model->lane(laneRow).spans) {
+                const qreal x0 = scale.mapTimeToX(span.startNs);
+                const qreal x1 = std::max(x0 + 1.0, scale.mapTimeToX(span.endOr(now)));
+                if (x1 < left || x0 > right)
+                    continue;
+                const QRect pixels = QRectF(x0, 0, x1 - x0, 1).toAlignedRect();
+                if (span.type == TimelineSpan::Type::Request)
+                    requests.add(top, half, TaskStatus::Ok, pixels.left(), pixels.right() + 1);
+                else
+                    tasks.add(top + half, half, span.status, pixels.left(), pixels.right() + 1);
+            }
+        }
+    }
+    painter.restore();
+    painter.setPen(palette().color(QPalette::PlaceholderText));
+    painter.drawText(QRect(20, rect.top(), labelWidth() - 22, rect.height()), Qt::AlignLeft | Qt::AlignVCenter, tr("(folded)"));
+    painter.setPen(palette().color(QPalette::Midlight));
+    painter.drawLine(rect.bottomLeft(), rect.bottomRight());
+}
+
 void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, const TimelineScale &scale, qint64 now) const
 {
     const TimelineLane &lane = m_model->lane(row);
+    const Layout layout(lane.requestSlotCount, lane.slotCount);
     const QPalette &pal = palette();
     if (row % 2)
         painter.fillRect(rect, pal.alternateBase());
@@ -253,10 +482,10 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
     painter.setRenderHint(QPainter::Antialiasing, true);
     painter.setPen(Qt::NoPen);
     painter.setBrush(laneKindColor(lane.thread.kind));
-    painter.drawEllipse(QPointF(10, rect.top() + LanePadding + RequestStripHeight / 2.0), 4, 4);
+    painter.drawEllipse(QPointF(10, rect.top() + Layout::Padding + Layout::RequestStripHeight / 2.0), 4, 4);
     painter.setRenderHint(QPainter::Antialiasing, false);
     painter.setPen(pal.color(QPalette::Text));
-    painter.drawText(QRect(20, rect.top() + LanePadding - 2, labelW - 22, RequestStripHeight + 4),
+    painter.drawText(QRect(20, rect.top() + Layout::Padding - 2, labelW - 22, Layout::RequestStripHeight + 4),
         Qt::AlignLeft | Qt::AlignVCenter, lane.thread.name);
 
     const qreal left = scale.left();
@@ -264,16 +493,16 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
     painter.save();
     painter.setClipRect(QRectF(left, rect.top(), right - left, rect.height()), Qt::IntersectClip);
 
-    const qreal stripTop = rect.top() + LanePadding;
-    const int requestSlots = std::max(1, lane.requestSlotCount);
-    const qreal requestH = qreal(requestStripHeight(lane.requestSlotCount)) / requestSlots;
-    const qreal tasksTop = stripTop + requestStripHeight(lane.requestSlotCount) + StripGap;
-    const int slots = std::max(1, lane.slotCount);
-    const qreal slotH = qreal(taskAreaHeight(lane.slotCount)) / slots;
+    const qreal stripTop = rect.top() + layout.stripTop();
+    const qreal requestH = layout.requestSlotHeight();
+    const qreal tasksTop = rect.top() + layout.tasksTop();
+    const qreal slotH = layout.taskSlotHeight();
+    const int slots = layout.taskSlots();
+    const int requestSlots = layout.requestSlots();
     // Spans narrower than a pixel that land where the previous one in the same sub-row ended
     // are not drawn again, and small task bars merge into runs: what keeps dense lanes cheap.
     QVector<qreal> lastRight(slots + requestSlots, -1e9);
-    DensityRuns density(int(tasksTop), taskAreaHeight(lane.slotCount),
+    DensityRuns density(int(tasksTop), layout.taskAreaHeight(),
         [&painter](const QRect &run, TaskStatus status) { painter.fillRect(run, TimelineStyle::taskColor(status)); });
     qreal lastDeadlineX = -1e9;
     for (const TimelineSpan &span : lane.spans) {
@@ -296,8 +525,8 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
                     painter.fontMetrics().elidedText(label, Qt::ElideRight, int(bar.width()) - 6));
             }
             // The deadline where it matters: while the request waits, where it cut the request,
-            // or when zoomed in on it. A flag per finished request would drown a load run.
-            // Flags closer than a few pixels to the last one drawn add nothing but cost.
+            // or when zoomed in on it. A flag per finished request would drown a load run, and
+            // flags closer than a few pixels to the last one drawn add nothing but cost.
             const qreal deadlineX = scale.mapTimeToX(span.deadlineNs);
             const bool cut = !span.isOpen() && span.endNs >= span.deadlineNs - 2000000;
             if (deadlineX >= left && deadlineX <= right && (span.isOpen() || cut || bar.width() >= 40)
@@ -323,7 +552,74 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
             }
         }
     }
+    density.finish();
     painter.restore();
+}
+
+QRectF TimelineView::spanRect(TimelineModel::SpanRef ref, const TimelineScale &scale, qint64 now) const
+{
+    const int row = m_model->rowOfLane(ref.laneId);
+    const QRect lane = laneRect(row);
+    if (lane.isEmpty())
+        return {};
+    const TimelineLane &l = m_model->lane(row);
+    const Layout layout(l.requestSlotCount, l.slotCount);
+    const TimelineSpan &span = m_model->span(ref);
+    const qreal x0 = scale.mapTimeToX(span.startNs);
+    const qreal x1 = std::max(x0 + 1.0, scale.mapTimeToX(span.endOr(now)));
+    if (span.type == TimelineSpan::Type::Request)
+        return QRectF(x0, lane.top() + layout.requestY(span.slot), x1 - x0, std::max(1.0, layout.requestSlotHeight()));
+    return QRectF(x0, lane.top() + layout.taskY(span.slot), x1 - x0, std::max(1.0, layout.taskSlotHeight()));
+}
+
+void TimelineView::paintSelection(QPainter &painter, const TimelineScale &scale, qint64 now) const
+{
+    const QColor highlight = palette().color(QPalette::Highlight);
+    const qreal left = scale.left(), right = scale.left() + scale.width();
+    const int top = axisHeight();
+    // The selected range: a veil over it, its edges and its length.
+    if (m_range && m_range->second > m_range->first) {
+        const qreal x0 = std::clamp(scale.mapTimeToX(m_range->first), left, right);
+        const qreal x1 = std::clamp(scale.mapTimeToX(m_range->second), left, right);
+        QColor veil = highlight;
+        veil.setAlpha(40);
+        painter.fillRect(QRectF(x0, top, x1 - x0, viewport()->height() - top), veil);
+        painter.setPen(QPen(highlight, 1));
+        painter.drawLine(QPointF(x0, top), QPointF(x0, viewport()->height()));
+        painter.drawLine(QPointF(x1, top), QPointF(x1, viewport()->height()));
+        const QString length = TimelineScale::formatTime(m_range->second - m_range->first, std::max<qint64>(1, (m_range->second - m_range->first) / 100));
+        painter.setPen(palette().color(QPalette::Text));
+        painter.drawText(QRectF(x0 + 4, top + 2, std::max(60.0, x1 - x0 - 8), fontMetrics().height()), Qt::AlignLeft | Qt::AlignTop, length);
+    }
+    // The selected request and its tasks: outlined.
+    if (!m_model || m_selectedRequest == 0)
+        return;
+    painter.save();
+    painter.setClipRect(QRectF(left, top, right - left, viewport()->height() - top));
+    painter.setPen(QPen(highlight, 2));
+    painter.setBrush(Qt::NoBrush);
+    for (const TimelineModel::SpanRef &ref : m_model->spansOf(m_selectedRequest)) {
+        const QRectF rect = spanRect(ref, scale, now);
+        if (!rect.isEmpty())
+            painter.drawRect(rect.adjusted(-1, -1, 1, 1));
+    }
+    painter.restore();
+}
+
+bool TimelineView::viewportEvent(QEvent *event)
+{
+    if (event->type() == QEvent::ToolTip) {
+        const auto *help = static_cast<QHelpEvent *>(event);
+        const QString text = describe(spanAt(help->pos()));
+        if (text.isEmpty()) {
+            // Between spans: say what the view does, as the other controls' tooltips do.
+            QToolTip::showText(help->globalPos(), toolTip(), viewport());
+        } else {
+            QToolTip::showText(help->globalPos(), text, viewport());
+        }
+        return true;
+    }
+    return QAbstractScrollArea::viewportEvent(event);
 }
 
 void TimelineView::resizeEvent(QResizeEvent *event)
@@ -350,27 +646,69 @@ void TimelineView::wheelEvent(QWheelEvent *event)
 
 void TimelineView::mousePressEvent(QMouseEvent *event)
 {
-    if (event->button() == Qt::LeftButton) {
-        m_dragX = int(event->position().x());
+    if (event->button() != Qt::LeftButton)
+        return;
+    m_pressX = m_dragX = int(event->position().x());
+    m_moved = false;
+    m_drag = event->modifiers() & Qt::ShiftModifier ? Drag::Select : Drag::Pan;
+    if (m_drag == Drag::Pan)
         viewport()->setCursor(Qt::ClosedHandCursor);
-    }
 }
 
 void TimelineView::mouseMoveEvent(QMouseEvent *event)
 {
-    if (m_dragX < 0)
+    if (m_drag == Drag::None)
         return;
     const int x = int(event->position().x());
-    if (x != m_dragX) {
-        m_zoom->panBy(qint64(double(m_dragX - x) * scale().nsPerPixel()));
-        m_dragX = x;
+    m_moved = m_moved || std::abs(x - m_pressX) > ClickSlop;
+    if (!m_moved)
+        return;
+    const TimelineScale scale = this->scale();
+    if (m_drag == Drag::Select) {
+        selectRange(scale.mapXToTime(m_pressX), scale.mapXToTime(x));
+    } else if (x != m_dragX) {
+        m_zoom->panBy(qint64(double(m_dragX - x) * scale.nsPerPixel()));
     }
+    m_dragX = x;
 }
 
-void TimelineView::mouseReleaseEvent(QMouseEvent *)
+void TimelineView::mouseReleaseEvent(QMouseEvent *event)
 {
-    m_dragX = -1;
+    const Drag drag = std::exchange(m_drag, Drag::None);
     viewport()->unsetCursor();
+    if (drag == Drag::None || m_moved)
+        return;
+    // A click: on a group header folds or unfolds it; on a span selects its request; elsewhere
+    // clears the selection.
+    const QPoint pos = event->position().toPoint();
+    if (const Row *row = rowAt(pos.y()); row && row->type == Row::Type::Header) {
+        setGroupCollapsed(row->kind, !m_collapsed.contains(int(row->kind)));
+        return;
+    }
+    const TimelineModel::SpanRef ref = spanAt(pos);
+    if (ref.isValid())
+        selectRequest(m_model->span(ref).requestId);
+    else
+        clearSelection();
+}
+
+void TimelineView::keyPressEvent(QKeyEvent *event)
+{
+    // The window's menus carry the zoom, fit and follow shortcuts; these only make sense here.
+    const qint64 step = m_zoom->widthNs() / 10;
+    switch (event->key()) {
+    case Qt::Key_Escape:
+        clearSelection();
+        return;
+    case Qt::Key_Left:
+        m_zoom->panBy(-step);
+        return;
+    case Qt::Key_Right:
+        m_zoom->panBy(step);
+        return;
+    default:
+        QAbstractScrollArea::keyPressEvent(event);
+    }
 }
 
 void TimelineView::scrollContentsBy(int, int)
