@@ -588,8 +588,11 @@ void TimelineView::paintSelection(QPainter &painter, const TimelineScale &scale,
         painter.drawLine(QPointF(x0, top), QPointF(x0, viewport()->height()));
         painter.drawLine(QPointF(x1, top), QPointF(x1, viewport()->height()));
         const QString length = TimelineScale::formatTime(m_range->second - m_range->first, std::max<qint64>(1, (m_range->second - m_range->first) / 100));
-        painter.setPen(palette().color(QPalette::Text));
-        painter.drawText(QRectF(x0 + 4, top + 2, std::max(60.0, x1 - x0 - 8), fontMetrics().height()), Qt::AlignLeft | Qt::AlignTop, length);
+        // The length at the bottom, on a plate of its own, clear of the lanes' labels.
+        const QRectF plate(x0 + 2, viewport()->height() - fontMetrics().height() - 6, fontMetrics().horizontalAdvance(length) + 8, fontMetrics().height() + 4);
+        painter.fillRect(plate, highlight);
+        painter.setPen(palette().color(QPalette::HighlightedText));
+        painter.drawText(plate, Qt::AlignCenter, length);
     }
     // The selected request and its tasks: outlined.
     if (!m_model || m_selectedRequest == 0)
