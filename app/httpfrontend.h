@@ -12,7 +12,7 @@
 #include <QFuture>
 #include <QHttpServer>
 #include <QObject>
-#include <QSet>
+#include <QHash>
 
 #include <atomic>
 #include <memory>
@@ -58,6 +58,8 @@ private:
     // Writes an answer now, counting it for /metrics.
     void answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply, bool withBody = true);
     void answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    // The methods a routed path takes, or none if no route has that path.
+    std::optional<QHttpServerRequest::Methods> methodsOf(const QString &path) const;
     // Serves a file of the web page from the resources.
     void answerFile(QHttpServerResponder &responder, const QString &route, const QString &name, bool withBody);
     QJsonObject info() const;
@@ -70,6 +72,6 @@ private:
     QHttpServer *m_server; // children, so that they move to the server's thread with us
     LiveFeed *m_feed;
     QTcpServer *m_tcpServer = nullptr;
-    QSet<QString> m_paths; // every routed path, to tell 405 from 404
+    QHash<QString, QHttpServerRequest::Methods> m_methods; // every routed path, to tell 405 from 404
     UpstreamCounters m_upstream;
 };

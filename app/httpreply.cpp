@@ -20,11 +20,11 @@ HttpReply HttpReply::text(int status, const QByteArray &body, const QByteArray &
     return reply;
 }
 
-HttpReply HttpReply::error(int status, const QString &message, const QString &param)
+HttpReply HttpReply::error(int status, const QString &message, const std::optional<QString> &param)
 {
     QJsonObject body { { QStringLiteral("error"), message } };
-    if (!param.isEmpty())
-        body.insert(QStringLiteral("param"), param);
+    if (param)
+        body.insert(QStringLiteral("param"), *param);
     return json(status, body);
 }
 

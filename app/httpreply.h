@@ -7,13 +7,16 @@
 #include <QList>
 #include <QPair>
 
+#include <optional>
+
 class HttpReply
 {
 public:
     static HttpReply json(int status, const QJsonObject &body);
     static HttpReply text(int status, const QByteArray &body, const QByteArray &contentType = "text/plain; charset=utf-8");
-    // PRODUCT.md's error shape: {"error": "...", "param": "..."} (param only when one is to blame).
-    static HttpReply error(int status, const QString &message, const QString &param = {});
+    // PRODUCT.md's error shape: {"error": "...", "param": "..."} (param only when one is to blame;
+    // it may be empty, for a query item without a name).
+    static HttpReply error(int status, const QString &message, const std::optional<QString> &param = std::nullopt);
 
     HttpReply &withHeader(const QByteArray &name, const QByteArray &value);
     int status() const { return m_status; }
