@@ -2,6 +2,7 @@
 
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
+#include "httplistener.h"
 #include "livefeed.h"
 #include "pendingreply.h"
 #include "servermetrics.h"
@@ -65,16 +66,20 @@ HttpFrontend::~HttpFrontend() = default;
 
 quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *error)
 {
-    // Our own QTcpServer, rather than QHttpServer::listen(), to report why listening failed.
-    auto tcpServer = std::make_unique<QTcpServer>();
+    // Our own listener, rather than QHttpServer::listen(): it reports why listening failed, and
+    // it watches every connection before Qt reads it (limits, Connection: close, answer order).
+    auto listener = std::make_unique<HttpListener>();
     // Qt's default backlog is 50 pending connections: a load tool opening hundreds at once
     // would see the rest dropped and retried a second later.
-    tcpServer->setListenBacklogSize(4096);
-    if (!tcpServer->listen(address, port)) {
-        *error = tcpServer->errorString();
+    listener->setListenBacklogSize(4096);
+    if (!listener->listen(address, port)) {
+        *error = listener->errorString();
         return 0;
     }
-    m_tcpServer = tcpServer.release();
+    connect(listener.get(), &HttpListener::refused, this, [this](int status) {
+        m_metrics->countAnswer(QStringLiteral("refused"), status);
+    });
+    m_tcpServer = listener.release();
     m_server->bind(m_tcpServer); // takes ownership
     return m_tcpServer->serverPort();
 }
@@ -319,7 +324,7 @@ void HttpFrontend::addApiRoutes()
             gauges.upstreamAbandoned = m_upstream.abandoned.load();
             // Counted before it is written, so that this scrape includes itself.
             m_metrics->countAnswer(QStringLiteral("/metrics"), 200);
-            HttpReply::text(200, m_metrics->exposition(gauges), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8")).writeTo(responder);
+            answer(responder, QString(), HttpReply::text(200, m_metrics->exposition(gauges), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8")));
         });
 }
 
@@ -349,8 +354,11 @@ QJsonObject HttpFrontend::info() const
 
 void HttpFrontend::answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply, bool withBody)
 {
-    m_metrics->countAnswer(route, reply.status());
-    reply.writeTo(responder, withBody);
+    if (!route.isEmpty())
+        m_metrics->countAnswer(route, reply.status());
+    // Through the connection's line all the same: an earlier request may still be waiting for
+    // its answer.
+    PendingReply(std::move(responder)).send(reply, withBody);
 }
 
 void HttpFrontend::answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder)

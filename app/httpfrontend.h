@@ -55,7 +55,7 @@ private:
     // A future answer, or none if the request must be turned away (503).
     std::optional<QFuture<HttpReply>> runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec);
     std::optional<QFuture<HttpReply>> runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec);
-    // Writes an answer now, counting it for /metrics.
+    // Answers now (in the connection's line), counting it for /metrics under route unless empty.
     void answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply, bool withBody = true);
     void answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     // The methods a routed path takes, or none if no route has that path.

@@ -2,7 +2,6 @@
 
 // A complete HTTP response as a value: built anywhere, written once on the server's thread.
 #include <QByteArray>
-#include <QHttpServerResponder>
 #include <QJsonObject>
 #include <QList>
 #include <QPair>
@@ -22,8 +21,10 @@ public:
     int status() const { return m_status; }
     const QByteArray &body() const { return m_body; }
 
-    // Without the body for HEAD requests (the headers still say how long it would be).
-    void writeTo(QHttpServerResponder &responder, bool withBody = true) const;
+    // The response as it goes on the wire. Without the body for HEAD requests (the headers still
+    // say how long it would be).
+    QByteArray toBytes(bool withBody = true) const;
+    static QByteArray reasonPhrase(int status);
 
 private:
     int m_status = 200;
