@@ -12,10 +12,12 @@
 #include "timelinezoom.h"
 #include "tracerecorder.h"
 
+#include <QLabel>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QtTest>
 
 class TestMainWindow : public QObject
@@ -33,6 +35,7 @@ private Q_SLOTS:
     void controlsMakeTheQuery();
     void loadPanelRunsALoad();
     void loadPanelComparesStrategies();
+    void exposureWarningShowsInTheStatusBar();
 
 private:
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
@@ -257,6 +260,32 @@ void TestMainWindow::loadPanelComparesStrategies()
     QCOMPARE(csv.size(), rows.size() + 1);
     QVERIFY(csv.constFirst().startsWith(QLatin1String("route,requests,concurrency,total_s,rps,p50_ms")));
     QVERIFY(csv.at(1).startsWith(rows.constFirst().route + QLatin1Char(',')));
+}
+
+void TestMainWindow::exposureWarningShowsInTheStatusBar()
+{
+    // Listening on loopback (as here): no warning.
+    QVERIFY(!m_server->listensBeyondLoopback());
+    QVERIFY(m_server->exposureWarning().isEmpty());
+    QVERIFY(!m_window->statusBar()->findChild<QLabel *>(QStringLiteral("exposureWarning")));
+
+    // As main() does for --bind 0.0.0.0.
+    TraceRecorder recorder;
+    ServerOptions options;
+    options.port = 0;
+    options.address = QHostAddress::AnyIPv4;
+    ServerHost exposed(recorder, options);
+    QVERIFY(exposed.listensBeyondLoopback());
+    QVERIFY(exposed.exposureWarning().contains(QLatin1String("0.0.0.0")));
+    MainWindow window(recorder, QUrl(QStringLiteral("http://0.0.0.0:6543")), {}, QString());
+    window.showExposureWarning(exposed.exposureWarning());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const auto *label = window.statusBar()->findChild<QLabel *>(QStringLiteral("exposureWarning"));
+    QVERIFY(label);
+    QVERIFY(label->isVisible());
+    QVERIFY(label->text().contains(QLatin1String("0.0.0.0")));
+    QCOMPARE(label->toolTip(), exposed.exposureWarning());
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -19,6 +19,9 @@ public:
     MainWindow(TraceRecorder &recorder, const QUrl &serverUrl, const QStringList &routes,
         const QString &serverSummary, QWidget *parent = nullptr);
 
+    // Shows, in the status bar, that the server can be reached from other machines.
+    void showExposureWarning(const QString &warning);
+
     RequestPanel *requestPanel() const { return m_requestPanel; }
     LoadPanel *loadPanel() const { return m_loadPanel; }
     QTabWidget *sideTabs() const { return m_sideTabs; }
