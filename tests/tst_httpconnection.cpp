@@ -415,7 +415,12 @@ void TestHttpConnection::hugeBodyIsRefusedWithoutBuffering()
     QVERIFY(answer.contains("\r\nConnection: close\r\n"));
     // Qt alone keeps the body twice over (socket buffer and request body): 64 MiB for 32.
     QVERIFY2(sent >= 8 * 1024 * 1024, qPrintable(QStringLiteral("only %1 bytes of body sent").arg(sent)));
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer keeps freed buffers in quarantine: the resident size says nothing here.
+    Q_UNUSED(grownKiB)
+#else
     QVERIFY2(grownKiB < 8 * 1024, qPrintable(QStringLiteral("memory grew by %1 KiB for %2 KiB of body").arg(grownKiB).arg(sent / 1024)));
+#endif
     verifyHealthy();
 }
 
