@@ -2,6 +2,7 @@
 
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
+#include "httplistener.h"
 #include "livefeed.h"
 #include "pendingreply.h"
 #include "servermetrics.h"
@@ -20,6 +21,13 @@
 #include <QtConcurrent>
 
 #include <memory>
+
+namespace {
+
+constexpr QHttpServerRequest::Methods GetOnly = QHttpServerRequest::Method::Get;
+constexpr QHttpServerRequest::Methods GetOrHead = QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head;
+
+} // namespace
 
 HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, const ServerOptions &options,
     const std::vector<FanOutStrategy *> &strategies, std::shared_ptr<ServerMetrics> metrics)
@@ -58,23 +66,27 @@ HttpFrontend::~HttpFrontend() = default;
 
 quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *error)
 {
-    // Our own QTcpServer, rather than QHttpServer::listen(), to report why listening failed.
-    auto tcpServer = std::make_unique<QTcpServer>();
+    // Our own listener, rather than QHttpServer::listen(): it reports why listening failed, and
+    // it watches every connection before Qt reads it (limits, Connection: close, answer order).
+    auto listener = std::make_unique<HttpListener>();
     // Qt's default backlog is 50 pending connections: a load tool opening hundreds at once
     // would see the rest dropped and retried a second later.
-    tcpServer->setListenBacklogSize(4096);
-    if (!tcpServer->listen(address, port)) {
-        *error = tcpServer->errorString();
+    listener->setListenBacklogSize(4096);
+    if (!listener->listen(address, port)) {
+        *error = listener->errorString();
         return 0;
     }
-    m_tcpServer = tcpServer.release();
+    connect(listener.get(), &HttpListener::refused, this, [this](int status) {
+        m_metrics->countAnswer(QStringLiteral("refused"), status);
+    });
+    m_tcpServer = listener.release();
     m_server->bind(m_tcpServer); // takes ownership
     return m_tcpServer->serverPort();
 }
 
 void HttpFrontend::addFanOutRoute(FanOutStrategy *strategy)
 {
-    m_paths.insert(strategy->route());
+    m_methods.insert(strategy->route(), GetOnly);
     m_server->route(strategy->route(), QHttpServerRequest::Method::Get,
         [this, strategy](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             const QString route = strategy->route();
@@ -139,7 +151,7 @@ void HttpFrontend::addUpstreamRoute()
 {
     // The built-in upstream that kind=http tasks call. It answers after the latency without
     // holding any thread: a timer on this thread's event loop writes the answer.
-    m_paths.insert(QStringLiteral("/upstream/balance"));
+    m_methods.insert(QStringLiteral("/upstream/balance"), GetOnly);
     m_server->route(QStringLiteral("/upstream/balance/<arg>"), QHttpServerRequest::Method::Get,
         [this](const QString &account, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             const std::optional<int> index = FanOutPlan::accountIndex(account);
@@ -198,12 +210,12 @@ void HttpFrontend::addUpstreamRoute()
 
 void HttpFrontend::addPageRoutes()
 {
-    m_paths.insert(QStringLiteral("/"));
+    m_methods.insert(QStringLiteral("/"), GetOrHead);
     m_server->route(QStringLiteral("/"), QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head,
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             answerFile(responder, QStringLiteral("/"), QStringLiteral("index.html"), request.method() != QHttpServerRequest::Method::Head);
         });
-    m_paths.insert(QStringLiteral("/static"));
+    m_methods.insert(QStringLiteral("/static"), GetOrHead);
     m_server->route(QStringLiteral("/static/<arg>"), QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head,
         [this](const QString &name, const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             answerFile(responder, QStringLiteral("/static"), name, request.method() != QHttpServerRequest::Method::Head);
@@ -231,20 +243,20 @@ void HttpFrontend::answerFile(QHttpServerResponder &responder, const QString &ro
 
 void HttpFrontend::addApiRoutes()
 {
-    m_paths.insert(QStringLiteral("/healthz"));
+    m_methods.insert(QStringLiteral("/healthz"), GetOrHead);
     m_server->route(QStringLiteral("/healthz"), QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head,
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             answer(responder, QStringLiteral("/healthz"), HttpReply::text(200, QByteArrayLiteral("ok")), request.method() != QHttpServerRequest::Method::Head);
         });
 
-    m_paths.insert(QStringLiteral("/api/info"));
+    m_methods.insert(QStringLiteral("/api/info"), GetOnly);
     m_server->route(QStringLiteral("/api/info"), QHttpServerRequest::Method::Get,
         [this](const QHttpServerRequest &, QHttpServerResponder &&responder) {
             answer(responder, QStringLiteral("/api/info"), HttpReply::json(200, info()));
         });
 
     // Polling: the events after `since`, at most `max` (default and ceiling 5000) at a time.
-    m_paths.insert(QStringLiteral("/api/events"));
+    m_methods.insert(QStringLiteral("/api/events"), GetOnly);
     m_server->route(QStringLiteral("/api/events"), QHttpServerRequest::Method::Get,
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             const QUrlQuery query = request.query();
@@ -271,7 +283,7 @@ void HttpFrontend::addApiRoutes()
 
     // The live feed: the upgrade itself is Qt's; this route only has to exist and write
     // nothing when the request is an upgrade (Qt 6.4 upgrades only then).
-    m_paths.insert(QStringLiteral("/api/ws"));
+    m_methods.insert(QStringLiteral("/api/ws"), GetOnly);
     m_server->route(QStringLiteral("/api/ws"), QHttpServerRequest::Method::Get,
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             if (request.value(QByteArrayLiteral("upgrade")).compare(QByteArrayLiteral("websocket"), Qt::CaseInsensitive) != 0)
@@ -282,7 +294,7 @@ void HttpFrontend::addApiRoutes()
 
     // Exports: built off this thread (a full history is half a million events).
     auto exportRoute = [this](const QString &path, bool csv) {
-        m_paths.insert(path);
+        m_methods.insert(path, GetOnly);
         m_server->route(path, QHttpServerRequest::Method::Get, [this, path, csv](const QHttpServerRequest &, QHttpServerResponder &&responder) {
             auto reply = std::make_shared<PendingReply>(std::move(responder));
             QtConcurrent::run([recorder = &m_recorder, csv] {
@@ -300,7 +312,7 @@ void HttpFrontend::addApiRoutes()
     exportRoute(QStringLiteral("/api/trace"), false);
     exportRoute(QStringLiteral("/api/trace.csv"), true);
 
-    m_paths.insert(QStringLiteral("/metrics"));
+    m_methods.insert(QStringLiteral("/metrics"), GetOnly);
     m_server->route(QStringLiteral("/metrics"), QHttpServerRequest::Method::Get,
         [this](const QHttpServerRequest &, QHttpServerResponder &&responder) {
             ServerMetrics::Gauges gauges;
@@ -312,7 +324,7 @@ void HttpFrontend::addApiRoutes()
             gauges.upstreamAbandoned = m_upstream.abandoned.load();
             // Counted before it is written, so that this scrape includes itself.
             m_metrics->countAnswer(QStringLiteral("/metrics"), 200);
-            HttpReply::text(200, m_metrics->exposition(gauges), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8")).writeTo(responder);
+            answer(responder, QString(), HttpReply::text(200, m_metrics->exposition(gauges), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8")));
         });
 }
 
@@ -342,8 +354,11 @@ QJsonObject HttpFrontend::info() const
 
 void HttpFrontend::answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply, bool withBody)
 {
-    m_metrics->countAnswer(route, reply.status());
-    reply.writeTo(responder, withBody);
+    if (!route.isEmpty())
+        m_metrics->countAnswer(route, reply.status());
+    // Through the connection's line all the same: an earlier request may still be waiting for
+    // its answer.
+    PendingReply(std::move(responder)).send(reply, withBody);
 }
 
 void HttpFrontend::answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder)
@@ -352,14 +367,26 @@ void HttpFrontend::answerMissing(const QHttpServerRequest &request, QHttpServerR
     // read the body as the start of the next answer.
     const bool head = request.method() == QHttpServerRequest::Method::Head;
     const QString path = request.url().path();
-    const bool known = m_paths.contains(path) || path.startsWith(QLatin1String("/upstream/balance/")) || path.startsWith(QLatin1String("/static/"));
-    // A GET that got here matched a known prefix but not its route's shape (/static/a/b): 404.
-    const bool get = request.method() == QHttpServerRequest::Method::Get;
-    if (known && !get) {
+    // A known path asked with a method it does not take: 405 with the methods it takes. A method
+    // it takes that got here did not match its route's shape (/static/a/b): 404.
+    if (const std::optional<QHttpServerRequest::Methods> methods = methodsOf(path); methods && !methods->testFlag(request.method())) {
+        const QByteArray allow = methods->testFlag(QHttpServerRequest::Method::Head) ? QByteArrayLiteral("GET, HEAD") : QByteArrayLiteral("GET");
         answer(responder, QStringLiteral("unmatched"),
-            HttpReply::error(405, QStringLiteral("method not allowed; use GET")).withHeader(QByteArrayLiteral("Allow"), QByteArrayLiteral("GET")), !head);
+            HttpReply::error(405, QStringLiteral("method not allowed; use ") + QString::fromLatin1(allow)).withHeader(QByteArrayLiteral("Allow"), allow), !head);
         return;
     }
     // The path is not a label value: a scanner would make one time series per path it tried.
     answer(responder, QStringLiteral("unmatched"), HttpReply::error(404, QStringLiteral("no route for ") + path), !head);
+}
+
+std::optional<QHttpServerRequest::Methods> HttpFrontend::methodsOf(const QString &path) const
+{
+    if (const auto it = m_methods.constFind(path); it != m_methods.cend())
+        return *it;
+    // The routes that take an argument: /static/<arg>, /upstream/balance/<arg>.
+    for (const QString &parent : { QStringLiteral("/static"), QStringLiteral("/upstream/balance") }) {
+        if (path.startsWith(parent + QLatin1Char('/')))
+            return m_methods.value(parent);
+    }
+    return std::nullopt;
 }

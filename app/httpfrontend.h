@@ -12,7 +12,7 @@
 #include <QFuture>
 #include <QHttpServer>
 #include <QObject>
-#include <QSet>
+#include <QHash>
 
 #include <atomic>
 #include <memory>
@@ -55,9 +55,11 @@ private:
     // A future answer, or none if the request must be turned away (503).
     std::optional<QFuture<HttpReply>> runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec);
     std::optional<QFuture<HttpReply>> runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec);
-    // Writes an answer now, counting it for /metrics.
+    // Answers now (in the connection's line), counting it for /metrics under route unless empty.
     void answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply, bool withBody = true);
     void answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    // The methods a routed path takes, or none if no route has that path.
+    std::optional<QHttpServerRequest::Methods> methodsOf(const QString &path) const;
     // Serves a file of the web page from the resources.
     void answerFile(QHttpServerResponder &responder, const QString &route, const QString &name, bool withBody);
     QJsonObject info() const;
@@ -70,6 +72,6 @@ private:
     QHttpServer *m_server; // children, so that they move to the server's thread with us
     LiveFeed *m_feed;
     QTcpServer *m_tcpServer = nullptr;
-    QSet<QString> m_paths; // every routed path, to tell 405 from 404
+    QHash<QString, QHttpServerRequest::Methods> m_methods; // every routed path, to tell 405 from 404
     UpstreamCounters m_upstream;
 };

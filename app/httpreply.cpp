@@ -20,11 +20,11 @@ HttpReply HttpReply::text(int status, const QByteArray &body, const QByteArray &
     return reply;
 }
 
-HttpReply HttpReply::error(int status, const QString &message, const QString &param)
+HttpReply HttpReply::error(int status, const QString &message, const std::optional<QString> &param)
 {
     QJsonObject body { { QStringLiteral("error"), message } };
-    if (!param.isEmpty())
-        body.insert(QStringLiteral("param"), param);
+    if (param)
+        body.insert(QStringLiteral("param"), *param);
     return json(status, body);
 }
 
@@ -34,12 +34,39 @@ HttpReply &HttpReply::withHeader(const QByteArray &name, const QByteArray &value
     return *this;
 }
 
-void HttpReply::writeTo(QHttpServerResponder &responder, bool withBody) const
+QByteArray HttpReply::toBytes(bool withBody) const
 {
-    responder.writeStatusLine(QHttpServerResponder::StatusCode(m_status));
-    responder.writeHeader(QByteArrayLiteral("Content-Type"), m_contentType);
-    responder.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(m_body.size()));
+    QByteArray bytes;
+    bytes.reserve(128 + (withBody ? m_body.size() : 0));
+    bytes += "HTTP/1.1 " + QByteArray::number(m_status) + ' ' + reasonPhrase(m_status) + "\r\n";
+    bytes += "Content-Type: " + m_contentType + "\r\n";
+    bytes += "Content-Length: " + QByteArray::number(m_body.size()) + "\r\n";
     for (const auto &header : m_headers)
-        responder.writeHeader(header.first, header.second);
-    responder.writeBody(withBody ? m_body : QByteArray());
+        bytes += header.first + ": " + header.second + "\r\n";
+    bytes += "\r\n";
+    if (withBody)
+        bytes += m_body;
+    return bytes;
+}
+
+QByteArray HttpReply::reasonPhrase(int status)
+{
+    // The statuses Fanscope answers with; clients read the number, the phrase is for people.
+    switch (status) {
+    case 200: return QByteArrayLiteral("OK");
+    case 400: return QByteArrayLiteral("Bad Request");
+    case 404: return QByteArrayLiteral("Not Found");
+    case 405: return QByteArrayLiteral("Method Not Allowed");
+    case 411: return QByteArrayLiteral("Length Required");
+    case 413: return QByteArrayLiteral("Content Too Large");
+    case 414: return QByteArrayLiteral("URI Too Long");
+    case 426: return QByteArrayLiteral("Upgrade Required");
+    case 431: return QByteArrayLiteral("Request Header Fields Too Large");
+    case 500: return QByteArrayLiteral("Internal Server Error");
+    case 502: return QByteArrayLiteral("Bad Gateway");
+    case 503: return QByteArrayLiteral("Service Unavailable");
+    case 504: return QByteArrayLiteral("Gateway Timeout");
+    case 505: return QByteArrayLiteral("HTTP Version Not Supported");
+    default: return QByteArrayLiteral("Status");
+    }
 }

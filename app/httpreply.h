@@ -2,25 +2,29 @@
 
 // A complete HTTP response as a value: built anywhere, written once on the server's thread.
 #include <QByteArray>
-#include <QHttpServerResponder>
 #include <QJsonObject>
 #include <QList>
 #include <QPair>
+
+#include <optional>
 
 class HttpReply
 {
 public:
     static HttpReply json(int status, const QJsonObject &body);
     static HttpReply text(int status, const QByteArray &body, const QByteArray &contentType = "text/plain; charset=utf-8");
-    // PRODUCT.md's error shape: {"error": "...", "param": "..."} (param only when one is to blame).
-    static HttpReply error(int status, const QString &message, const QString &param = {});
+    // PRODUCT.md's error shape: {"error": "...", "param": "..."} (param only when one is to blame;
+    // it may be empty, for a query item without a name).
+    static HttpReply error(int status, const QString &message, const std::optional<QString> &param = std::nullopt);
 
     HttpReply &withHeader(const QByteArray &name, const QByteArray &value);
     int status() const { return m_status; }
     const QByteArray &body() const { return m_body; }
 
-    // Without the body for HEAD requests (the headers still say how long it would be).
-    void writeTo(QHttpServerResponder &responder, bool withBody = true) const;
+    // The response as it goes on the wire. Without the body for HEAD requests (the headers still
+    // say how long it would be).
+    QByteArray toBytes(bool withBody = true) const;
+    static QByteArray reasonPhrase(int status);
 
 private:
     int m_status = 200;

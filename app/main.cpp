@@ -113,6 +113,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     print(stdout, QStringLiteral("listening on %1\n").arg(server.url().toString()));
+    if (server.listensBeyondLoopback())
+        print(stderr, QStringLiteral("fanscope: warning: %1\n").arg(server.exposureWarning()));
 
     SignalWatcher signals;
     QObject::connect(&signals, &SignalWatcher::terminationRequested, app.get(), [](int) {
@@ -125,6 +127,8 @@ int main(int argc, char *argv[])
         const QString summary = QObject::tr("%n worker(s)", nullptr, options.server.workers) + QStringLiteral(" · ")
             + QObject::tr("%n loop thread(s)", nullptr, options.server.loopThreads);
         window = std::make_unique<MainWindow>(recorder, server.url(), routes, summary);
+        if (server.listensBeyondLoopback())
+            window->showExposureWarning(server.exposureWarning());
         window->show();
         if (!options.runPath.isEmpty()) {
             const QUrl run(options.runPath);

@@ -1,15 +1,34 @@
 #include "pendingreply.h"
 
+#include "httpconnection.h"
+
+#include <QThread>
+
 PendingReply::PendingReply(QHttpServerResponder &&responder)
-    : m_responder(std::move(responder))
-    , m_socket(m_responder.socket())
+    : m_socket(responder.socket())
+    , m_connection(HttpConnection::of(responder.socket()))
+    , m_thread(QThread::currentThread())
 {
+    // The responder only knows the socket; we write the bytes ourselves, through the connection.
+    if (m_connection)
+        m_place = m_connection->reservePlace();
 }
 
-bool PendingReply::send(const HttpReply &reply)
+PendingReply::~PendingReply()
 {
-    if (isClientGone())
+    // The guarded pointers may only be looked at on the thread their objects live on.
+    if (!m_sent && QThread::currentThread() == m_thread && m_connection && !isClientGone())
+        m_connection->abandon(m_place);
+}
+
+bool PendingReply::send(const HttpReply &reply, bool withBody)
+{
+    if (m_sent || isClientGone())
         return false;
-    reply.writeTo(m_responder);
+    m_sent = true;
+    if (m_connection)
+        m_connection->answer(m_place, reply, withBody);
+    else
+        m_socket->write(reply.toBytes(withBody));
     return true;
 }

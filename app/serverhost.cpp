@@ -106,6 +106,14 @@ bool ServerHost::start(QString *error)
     return true;
 }
 
+QString ServerHost::exposureWarning() const
+{
+    if (!listensBeyondLoopback())
+        return {};
+    return QStringLiteral("listening on %1, beyond loopback: anyone who can reach this machine can use the server, which has no authentication; use --bind 127.0.0.1 to keep it local")
+        .arg(m_options.address.toString());
+}
+
 QUrl ServerHost::upstreamUrl() const
 {
     if (!m_options.upstream.isEmpty())

@@ -32,6 +32,11 @@ public:
     void stop();
 
     QUrl url() const { return m_url; } // http://127.0.0.1:6543
+    // Whether machines other than this one can connect (--bind 0.0.0.0, a LAN address ...). The
+    // server has no authentication, so this deserves a warning, which exposureWarning() words;
+    // it is empty when only this machine can connect.
+    bool listensBeyondLoopback() const { return !m_options.address.isLoopback(); }
+    QString exposureWarning() const;
     QUrl upstreamUrl() const; // where kind=http tasks call
     // Calls the built-in upstream has received, answered, and seen abandoned by their caller.
     struct UpstreamStats {

@@ -108,11 +108,42 @@ std::optional<SpecError> readInt(const QUrlQuery &query, const char *name, int m
     return std::nullopt;
 }
 
+// The first item whose name is not a parameter of ours, as an error.
+std::optional<SpecError> findUnknown(const QUrlQuery &query)
+{
+    const QStringList &known = FanOutSpec::parameterNames();
+    for (const auto &[name, value] : query.queryItems(QUrl::FullyDecoded)) {
+        if (known.contains(name) || (name.isEmpty() && value.isEmpty()))
+            continue;
+        const QString list = known.join(QStringLiteral(", "));
+        if (name.isEmpty())
+            return SpecError { name, QStringLiteral("a parameter has no name; the parameters are ") + list };
+        return SpecError { name, QStringLiteral("unknown parameter '%1'; the parameters are %2").arg(name, list) };
+    }
+    return std::nullopt;
+}
+
 } // namespace
+
+const QStringList &FanOutSpec::parameterNames()
+{
+    static const QStringList names {
+        QStringLiteral("tasks"),
+        QStringLiteral("latency_ms"),
+        QStringLiteral("jitter_ms"),
+        QStringLiteral("fail_rate"),
+        QStringLiteral("timeout_ms"),
+        QStringLiteral("kind"),
+        QStringLiteral("seed"),
+    };
+    return names;
+}
 
 std::variant<FanOutSpec, SpecError> FanOutSpec::fromQuery(const QUrlQuery &query)
 {
     FanOutSpec spec;
+    if (auto e = findUnknown(query))
+        return *e;
     if (auto e = readInt(query, "tasks", 0, MaxTasks, &spec.tasks))
         return *e;
     if (auto e = readInt(query, "latency_ms", 0, MaxLatencyMs, &spec.latencyMs))

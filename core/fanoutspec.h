@@ -4,6 +4,7 @@
 #include "specerror.h"
 #include "taskkind.h"
 
+#include <QStringList>
 #include <QUrlQuery>
 
 #include <optional>
@@ -25,9 +26,12 @@ struct FanOutSpec {
     TaskKind kind = TaskKind::Timer;
     std::optional<quint64> seed; // none: every request draws afresh
 
-    // Unknown parameters are ignored (browsers and proxies add their own); known ones must be
-    // given at most once and be well-formed and in range.
+    // Every parameter must be one of ours, given at most once, well-formed and in range. An
+    // unknown one is an error rather than ignored: a typo such as `task=5` would otherwise run
+    // with the defaults and look like a slow server. Empty items (`a=1&&b=2`) are skipped.
     static std::variant<FanOutSpec, SpecError> fromQuery(const QUrlQuery &query);
+    // The parameter names, in the order of PRODUCT.md's table.
+    static const QStringList &parameterNames();
     QUrlQuery toQuery() const;
 
     friend bool operator==(const FanOutSpec &a, const FanOutSpec &b);

@@ -1,5 +1,6 @@
 // The fanscope executable as people run it: the one "listening on" line, options and their
-// errors, a clean stop on SIGTERM, `fanscope load` and its exit codes, and --run/--screenshot.
+// errors, the warning when it listens beyond loopback, a clean stop on SIGTERM, `fanscope load`
+// and its exit codes, and --run/--screenshot.
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -19,6 +20,8 @@ private Q_SLOTS:
     void badOptionsExitWithUsageError_data();
     void badOptionsExitWithUsageError();
     void headlessServesAndStopsOnSigterm();
+    void loopbackByDefaultWithoutWarning();
+    void bindBeyondLoopbackWarns();
     void busyPortIsAnError();
     void loadPrintsASummaryAndJson();
     void loadPrintsData();
@@ -129,6 +132,33 @@ void TestCli::headlessServesAndStopsOnSigterm()
     QCOMPARE(server.exitCode(), 0);
     QVERIFY(client.waitForFinished(5000));
     QCOMPARE(client.exitCode(), 1); // no answer: the server went away
+}
+
+void TestCli::loopbackByDefaultWithoutWarning()
+{
+    QProcess server;
+    const QUrl base = startServer(server); // checks for http://127.0.0.1:PORT
+    QVERIFY(base.isValid());
+    server.terminate();
+    QVERIFY(server.waitForFinished(5000));
+    const QByteArray err = server.readAllStandardError();
+    QVERIFY2(!err.contains("warning"), err.constData());
+}
+
+void TestCli::bindBeyondLoopbackWarns()
+{
+    QProcess server;
+    server.start(QStringLiteral(FANSCOPE_BINARY), { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--bind"), QStringLiteral("0.0.0.0") });
+    QVERIFY(server.waitForReadyRead(10000));
+    QVERIFY(server.readLine().startsWith("listening on http://0.0.0.0:"));
+    QByteArray err;
+    QTRY_VERIFY_WITH_TIMEOUT((err += server.readAllStandardError()).contains('\n'), 5000);
+    QVERIFY2(err.startsWith("fanscope: warning: listening on 0.0.0.0, beyond loopback"), err.constData());
+    QVERIFY(err.contains("--bind 127.0.0.1"));
+    // Still exactly one line on stdout.
+    server.terminate();
+    QVERIFY(server.waitForFinished(5000));
+    QCOMPARE(server.readAllStandardOutput(), QByteArray());
 }
 
 void TestCli::busyPortIsAnError()

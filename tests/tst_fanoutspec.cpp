@@ -67,8 +67,9 @@ private Q_SLOTS:
     void accepted();
     void rejected_data();
     void rejected();
-    void unknownParametersIgnored_data();
-    void unknownParametersIgnored();
+    void unknownParametersRefused_data();
+    void unknownParametersRefused();
+    void emptyItemsSkipped();
     void roundTrip_data();
     void roundTrip();
     void boundsMatchContract();
@@ -205,6 +206,8 @@ void TestFanOutSpec::rejected_data()
         { "NUL after digit", QStringLiteral("5%00") },
         { "newline", QStringLiteral("%0A") },
         { "newline after digit", QStringLiteral("5%0A") },
+        { "escape", QStringLiteral("%1B") },
+        { "escape after digit", QStringLiteral("5%1B") },
         { "tab before digit", QStringLiteral("%095") },
         { "DEL", QStringLiteral("5%7F") },
         { "plus sign", QStringLiteral("+5") },
@@ -267,6 +270,7 @@ void TestFanOutSpec::rejected_data()
         { "NUL after number", QStringLiteral("0.5%00") },
         { "newline", QStringLiteral("%0A") },
         { "newline after number", QStringLiteral("0.5%0A") },
+        { "escape after number", QStringLiteral("0.5%1B") },
         { "hex", QStringLiteral("0x1") },
         { "hex float", QStringLiteral("0x1p-1") },
         { "comma decimal", QStringLiteral("0,5") },
@@ -295,6 +299,7 @@ void TestFanOutSpec::rejected_data()
         { "trailing space", QStringLiteral("cpu%20") },
         { "NUL", QStringLiteral("cpu%00") },
         { "newline", QStringLiteral("http%0A") },
+        { "escape", QStringLiteral("%1Bcpu") },
         { "two kinds", QStringLiteral("timer,http") },
     };
     for (const auto &[label, value] : badKinds)
@@ -320,6 +325,7 @@ void TestFanOutSpec::rejected_data()
         { "exponent", QStringLiteral("1e3") },
         { "NUL", QStringLiteral("%00") },
         { "newline after digit", QStringLiteral("5%0A") },
+        { "escape after digit", QStringLiteral("5%1B") },
         { "arabic-indic digit", QStringLiteral("%D9%A5") },
     };
     for (const auto &[label, value] : badSeeds)
@@ -346,36 +352,54 @@ void TestFanOutSpec::rejected()
     QVERIFY(!error->message.trimmed().isEmpty());
 }
 
-void TestFanOutSpec::unknownParametersIgnored_data()
+void TestFanOutSpec::unknownParametersRefused_data()
 {
-    QTest::addColumn<QString>("query");
-    QTest::addColumn<FanOutSpec>("expected");
+    QTest::addColumn<QString>("query"); // percent-encoded
+    QTest::addColumn<QString>("param"); // the one named in the error
 
-    QTest::addRow("only unknown") << QStringLiteral("foo=bar") << FanOutSpec();
-    QTest::addRow("cache buster") << QStringLiteral("_=1700000000000") << FanOutSpec();
-    QTest::addRow("unknown repeated, empty and with control characters")
-        << QStringLiteral("x=1&x=2&y=&z=%00%0A") << FanOutSpec();
-    QTest::addRow("unknown without '='") << QStringLiteral("verbose") << FanOutSpec();
-    QTest::addRow("differently cased names are other parameters")
-        << QStringLiteral("TASKS=abc&Seed=-1&Kind=nope") << FanOutSpec();
-    QTest::addRow("similar names are other parameters")
-        << QStringLiteral("task=abc&latency=-1&timeout=0&failrate=9") << FanOutSpec();
-    QTest::addRow("unknown around known")
-        << QStringLiteral("utm_source=x&tasks=5&fbclid=y&kind=http") << with([](FanOutSpec &s) {
-               s.tasks = 5;
-               s.kind = TaskKind::Http;
-           });
+    QTest::addRow("typo of tasks") << QStringLiteral("task=5") << QStringLiteral("task");
+    QTest::addRow("typo after a good parameter")
+        << QStringLiteral("tasks=5&timeout=100") << QStringLiteral("timeout");
+    QTest::addRow("only unknown") << QStringLiteral("foo=bar") << QStringLiteral("foo");
+    QTest::addRow("cache buster") << QStringLiteral("_=1700000000000") << QStringLiteral("_");
+    QTest::addRow("differently cased name") << QStringLiteral("TASKS=5") << QStringLiteral("TASKS");
+    QTest::addRow("unknown without '='") << QStringLiteral("verbose") << QStringLiteral("verbose");
+    QTest::addRow("unknown with an empty value") << QStringLiteral("y=") << QStringLiteral("y");
+    QTest::addRow("value without a name") << QStringLiteral("=5") << QString();
+    QTest::addRow("NUL in the name") << QStringLiteral("tasks%00=5") << QString(QStringLiteral("tasks") + QChar(0));
+    QTest::addRow("escape in the name") << QStringLiteral("%1Btasks=5") << QString(QChar(0x1b) + QStringLiteral("tasks"));
+    QTest::addRow("unknown repeated") << QStringLiteral("x=1&x=2") << QStringLiteral("x");
+    // Unknown names are reported before bad values: a typo is the likelier mistake.
+    QTest::addRow("unknown after a bad value")
+        << QStringLiteral("tasks=abc&latency=-1") << QStringLiteral("latency");
 }
 
-void TestFanOutSpec::unknownParametersIgnored()
+void TestFanOutSpec::unknownParametersRefused()
 {
     QFETCH(QString, query);
-    QFETCH(FanOutSpec, expected);
+    QFETCH(QString, param);
 
     const auto result = FanOutSpec::fromQuery(QUrlQuery(query));
-    if (const auto *error = std::get_if<SpecError>(&result))
-        QFAIL(qPrintable(QStringLiteral("refused: %1: %2").arg(error->param, error->message)));
-    QCOMPARE(std::get<FanOutSpec>(result), expected);
+    const auto *error = std::get_if<SpecError>(&result);
+    QVERIFY2(error, "accepted");
+    QCOMPARE(error->param, param);
+    // The message lists what is accepted, so that the typo is easy to fix.
+    QVERIFY2(error->message.contains(QLatin1String("tasks, latency_ms, jitter_ms, fail_rate, timeout_ms, kind, seed")),
+        qPrintable(error->message));
+}
+
+void TestFanOutSpec::emptyItemsSkipped()
+{
+    // A stray '&' is not a parameter: "a=1&&b=2" and a trailing '&' are what scripts produce.
+    for (const char *query : { "&tasks=5&", "tasks=5&&kind=cpu", "&&" }) {
+        const auto result = FanOutSpec::fromQuery(QUrlQuery(QLatin1String(query)));
+        QVERIFY2(std::holds_alternative<FanOutSpec>(result), query);
+    }
+    const auto result = FanOutSpec::fromQuery(QUrlQuery(QStringLiteral("tasks=5&&kind=cpu")));
+    QCOMPARE(std::get<FanOutSpec>(result), with([](FanOutSpec &s) {
+        s.tasks = 5;
+        s.kind = TaskKind::Cpu;
+    }));
 }
 
 void TestFanOutSpec::roundTrip_data()

@@ -1,7 +1,8 @@
 // The embedded server end to end, on an ephemeral port, through QNetworkAccessManager as any
-// client: statuses, the response's JSON shape, seeds, deadlines, bad parameters, the worker
-// pool's bound and queue, and clients that hang up.
+// client: statuses, the response's JSON shape, seeds, deadlines, bad input on every fan-out
+// route, 404 and 405, the worker pool's bound and queue, and clients that hang up.
 #include "fanoutplan.h"
+#include "fanoutstrategy.h"
 #include "serverhost.h"
 #include "tracerecorder.h"
 
@@ -46,8 +47,11 @@ private Q_SLOTS:
     void routeGet();
     void fanOutResponseShape_data();
     void fanOutResponseShape();
-    void badParameters_data();
-    void badParameters();
+    void badInput_data();
+    void badInput();
+    void unknownPathsAre404_data();
+    void unknownPathsAre404();
+    void otherMethodsAre405_data();
     void otherMethodsAre405();
     void headHasNoBody();
     void sameSeedSameAnswerOnEveryRoute();
@@ -124,7 +128,7 @@ void TestHttpRoutes::routeGet_data()
     QTest::addRow("healthz") << QStringLiteral("/healthz") << 200 << QByteArray("text/plain") << QByteArray("ok");
     QTest::addRow("unknown path") << QStringLiteral("/nope") << 404 << QByteArray("application/json") << QByteArray("{\"error\":");
     QTest::addRow("fan-out") << QStringLiteral("/async-worker?tasks=1&latency_ms=0") << 200 << QByteArray("application/json") << QByteArray("{");
-    QTest::addRow("unknown parameter ignored") << QStringLiteral("/async-worker?tasks=1&latency_ms=0&_=123") << 200 << QByteArray("application/json") << QByteArray("{");
+    QTest::addRow("unknown parameter refused") << QStringLiteral("/async-worker?tasks=1&latency_ms=0&_=123") << 400 << QByteArray("application/json") << QByteArray("{\"error\":");
 }
 
 void TestHttpRoutes::routeGet()
@@ -181,46 +185,119 @@ void TestHttpRoutes::fanOutResponseShape()
     }
 }
 
-void TestHttpRoutes::badParameters_data()
+void TestHttpRoutes::badInput_data()
 {
-    QTest::addColumn<QString>("query");
-    QTest::addColumn<QString>("param");
-    QTest::addRow("tasks too many") << QStringLiteral("tasks=10001") << QStringLiteral("tasks");
-    QTest::addRow("tasks negative") << QStringLiteral("tasks=-1") << QStringLiteral("tasks");
-    QTest::addRow("tasks text") << QStringLiteral("tasks=ten") << QStringLiteral("tasks");
-    QTest::addRow("tasks empty") << QStringLiteral("tasks=") << QStringLiteral("tasks");
-    QTest::addRow("tasks repeated") << QStringLiteral("tasks=1&tasks=2") << QStringLiteral("tasks");
-    QTest::addRow("tasks overflow") << QStringLiteral("tasks=99999999999999999999") << QStringLiteral("tasks");
-    QTest::addRow("latency too long") << QStringLiteral("latency_ms=60001") << QStringLiteral("latency_ms");
-    QTest::addRow("latency control char") << QStringLiteral("latency_ms=1%0A") << QStringLiteral("latency_ms");
-    QTest::addRow("jitter negative") << QStringLiteral("jitter_ms=-5") << QStringLiteral("jitter_ms");
-    QTest::addRow("fail rate above 1") << QStringLiteral("fail_rate=1.5") << QStringLiteral("fail_rate");
-    QTest::addRow("fail rate nan") << QStringLiteral("fail_rate=nan") << QStringLiteral("fail_rate");
-    QTest::addRow("timeout zero") << QStringLiteral("timeout_ms=0") << QStringLiteral("timeout_ms");
-    QTest::addRow("kind unknown") << QStringLiteral("kind=sleep") << QStringLiteral("kind");
-    QTest::addRow("seed negative") << QStringLiteral("seed=-3") << QStringLiteral("seed");
+    QTest::addColumn<QString>("route");
+    QTest::addColumn<QString>("query"); // percent-encoded
+    QTest::addColumn<QString>("param"); // the one the 400 names
+
+    struct Param {
+        const char *name;
+        const char *outOfRange;
+        const char *nonNumeric; // or otherwise not of the parameter's kind
+    };
+    const Param params[] = {
+        { "tasks", "10001", "ten" },
+        { "latency_ms", "60001", "1s" },
+        { "jitter_ms", "-1", "abc" },
+        { "fail_rate", "1.5", "half" },
+        { "timeout_ms", "0", "3s" },
+        { "kind", "sleep", "TIMER" },
+        { "seed", "-3", "0x10" },
+    };
+    struct Case {
+        const char *label;
+        QString query;
+        QString param;
+    };
+    QList<Case> cases;
+    for (const Param &p : params) {
+        const QString name = QLatin1String(p.name);
+        const auto item = [&](const QString &value) -> QString { return name + QLatin1Char('=') + value; };
+        cases.append({ "out of range", item(QLatin1String(p.outOfRange)), name });
+        cases.append({ "non-numeric", item(QLatin1String(p.nonNumeric)), name });
+        cases.append({ "overflowing", item(QStringLiteral("99999999999999999999")), name });
+        cases.append({ "empty", item(QString()), name });
+        cases.append({ "without '='", name, name });
+        cases.append({ "repeated", item(QStringLiteral("1")) + QLatin1Char('&') + item(QStringLiteral("2")), name });
+        cases.append({ "NUL", item(QStringLiteral("1%00")), name });
+        cases.append({ "newline", item(QStringLiteral("%0A1")), name });
+        cases.append({ "escape", item(QStringLiteral("1%1B")), name });
+    }
+    // Unknown parameters are refused rather than ignored: a typo would silently use defaults.
+    cases.append({ "unknown: typo", QStringLiteral("task=5"), QStringLiteral("task") });
+    cases.append({ "unknown: case", QStringLiteral("Tasks=5"), QStringLiteral("Tasks") });
+    cases.append({ "unknown: cache buster", QStringLiteral("tasks=1&_=1700000000000"), QStringLiteral("_") });
+    cases.append({ "unknown: no name", QStringLiteral("=5"), QString() });
+    cases.append({ "unknown: control character", QStringLiteral("x%1B=1"), QString(QStringLiteral("x") + QChar(0x1b)) });
+
+    for (FanOutStrategy *strategy : m_server->strategies()) {
+        const QString route = strategy->route();
+        for (const Case &c : cases) {
+            const QString label = c.param.isEmpty() ? QStringLiteral("-") : c.param;
+            QTest::addRow("%s %s %s", qPrintable(route), qPrintable(label.toHtmlEscaped()), c.label) << route << c.query << c.param;
+        }
+    }
 }
 
-void TestHttpRoutes::badParameters()
+void TestHttpRoutes::badInput()
 {
+    QFETCH(QString, route);
     QFETCH(QString, query);
     QFETCH(QString, param);
-    for (const QString &route : FanOutRoutes) {
-        const Answer answer = get(route + QLatin1Char('?') + query);
-        QCOMPARE(answer.status, 400);
-        QCOMPARE(answer.json.value(QStringLiteral("param")).toString(), param);
-        QVERIFY(!answer.json.value(QStringLiteral("error")).toString().isEmpty());
-    }
+    const Answer answer = get(route + QLatin1Char('?') + query);
+    QCOMPARE(answer.status, 400);
+    QVERIFY2(answer.contentType.startsWith("application/json"), answer.contentType.constData());
+    QVERIFY2(answer.json.contains(QStringLiteral("param")), answer.body.constData());
+    QCOMPARE(answer.json.value(QStringLiteral("param")).toString(), param);
+    QVERIFY(!answer.json.value(QStringLiteral("error")).toString().isEmpty());
     QCOMPARE(get(QStringLiteral("/healthz")).status, 200);
+}
+
+void TestHttpRoutes::unknownPathsAre404_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("verb");
+    QTest::addRow("GET") << QStringLiteral("/nope") << QByteArray("GET");
+    QTest::addRow("POST") << QStringLiteral("/nope") << QByteArray("POST");
+    QTest::addRow("below a route") << QStringLiteral("/async-worker/x") << QByteArray("GET");
+    QTest::addRow("route shape") << QStringLiteral("/static/a/b.js") << QByteArray("GET");
+    QTest::addRow("near a route") << QStringLiteral("/healthzz") << QByteArray("GET");
+}
+
+void TestHttpRoutes::unknownPathsAre404()
+{
+    QFETCH(QString, path);
+    QFETCH(QByteArray, verb);
+    const Answer answer = get(path, verb);
+    QCOMPARE(answer.status, 404);
+    QVERIFY(answer.contentType.startsWith("application/json"));
+    QVERIFY(!answer.json.value(QStringLiteral("error")).toString().isEmpty());
+}
+
+void TestHttpRoutes::otherMethodsAre405_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("verb");
+    QTest::addColumn<QByteArray>("allow");
+    for (const QByteArray &verb : { QByteArray("POST"), QByteArray("DELETE"), QByteArray("PUT"), QByteArray("OPTIONS"), QByteArray("FROB") })
+        QTest::addRow("fan-out %s", verb.constData()) << QStringLiteral("/async-worker") << verb << QByteArray("GET");
+    QTest::addRow("healthz POST") << QStringLiteral("/healthz") << QByteArray("POST") << QByteArray("GET, HEAD");
+    QTest::addRow("static file DELETE") << QStringLiteral("/static/app.js") << QByteArray("DELETE") << QByteArray("GET, HEAD");
+    QTest::addRow("upstream PUT") << QStringLiteral("/upstream/balance/account-1") << QByteArray("PUT") << QByteArray("GET");
+    QTest::addRow("metrics POST") << QStringLiteral("/metrics") << QByteArray("POST") << QByteArray("GET");
 }
 
 void TestHttpRoutes::otherMethodsAre405()
 {
-    for (const QByteArray &verb : { QByteArray("POST"), QByteArray("DELETE"), QByteArray("PUT") }) {
-        const Answer answer = get(QStringLiteral("/async-worker"), verb);
-        QCOMPARE(answer.status, 405);
-        QCOMPARE(answer.reply->rawHeader("Allow"), QByteArray("GET"));
-    }
+    QFETCH(QString, path);
+    QFETCH(QByteArray, verb);
+    QFETCH(QByteArray, allow);
+    const Answer answer = get(path, verb);
+    QCOMPARE(answer.status, 405);
+    QCOMPARE(answer.reply->rawHeader("Allow"), allow);
+    QVERIFY(answer.contentType.startsWith("application/json"));
+    QVERIFY(!answer.json.value(QStringLiteral("error")).toString().isEmpty());
 }
 
 void TestHttpRoutes::headHasNoBody()

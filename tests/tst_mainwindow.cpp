@@ -15,14 +15,15 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QNetworkAccessManager>
-#include <QStatusBar>
-#include <QTemporaryDir>
 #include <QNetworkReply>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QStatusBar>
+#include <QTemporaryDir>
 #include <QtTest>
 
 class TestMainWindow : public QObject
@@ -43,6 +44,7 @@ private Q_SLOTS:
     void fileMenuExportsTheTrace_data();
     void fileMenuExportsTheTrace();
     void selectingShowsTheAnswerOrTheRange();
+    void exposureWarningShowsInTheStatusBar();
 
 private:
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
@@ -354,6 +356,32 @@ void TestMainWindow::selectingShowsTheAnswerOrTheRange()
     QVERIFY2(details->text().contains(QStringLiteral("3 ok, 2 failed, 0 timed out")), qPrintable(details->text()));
     view->clearSelection();
     QCOMPARE(details->title(), QStringLiteral("Nothing selected"));
+}
+
+void TestMainWindow::exposureWarningShowsInTheStatusBar()
+{
+    // Listening on loopback (as here): no warning.
+    QVERIFY(!m_server->listensBeyondLoopback());
+    QVERIFY(m_server->exposureWarning().isEmpty());
+    QVERIFY(!m_window->statusBar()->findChild<QLabel *>(QStringLiteral("exposureWarning")));
+
+    // As main() does for --bind 0.0.0.0.
+    TraceRecorder recorder;
+    ServerOptions options;
+    options.port = 0;
+    options.address = QHostAddress::AnyIPv4;
+    ServerHost exposed(recorder, options);
+    QVERIFY(exposed.listensBeyondLoopback());
+    QVERIFY(exposed.exposureWarning().contains(QLatin1String("0.0.0.0")));
+    MainWindow window(recorder, QUrl(QStringLiteral("http://0.0.0.0:6543")), {}, QString());
+    window.showExposureWarning(exposed.exposureWarning());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const auto *label = window.statusBar()->findChild<QLabel *>(QStringLiteral("exposureWarning"));
+    QVERIFY(label);
+    QVERIFY(label->isVisible());
+    QVERIFY(label->text().contains(QLatin1String("0.0.0.0")));
+    QCOMPARE(label->toolTip(), exposed.exposureWarning());
 }
 
 QTEST_MAIN(TestMainWindow)

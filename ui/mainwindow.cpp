@@ -69,6 +69,21 @@ MainWindow::~MainWindow()
     m_export.waitForFinished();
 }
 
+void MainWindow::showExposureWarning(const QString &warning)
+{
+    auto *label = new QLabel(tr("⚠ Reachable from other machines: %1").arg(m_serverUrl.host()));
+    label->setObjectName(QStringLiteral("exposureWarning"));
+    label->setToolTip(warning);
+    // A red that reads on light and dark status bars alike.
+    QPalette palette = label->palette();
+    palette.setColor(QPalette::WindowText, QColor(0xd3, 0x2f, 0x2f));
+    label->setPalette(palette);
+    QFont font = label->font();
+    font.setBold(true);
+    label->setFont(font);
+    statusBar()->addWidget(label); // beside the server URL it warns about
+}
+
 QWidget *MainWindow::createTimelinePane()
 {
     m_view = new TimelineView;

@@ -30,6 +30,9 @@ public:
     // status bar how it went. The future gives the spans written, or -1.
     QFuture<int> exportTrace(const QString &path, TraceExport::Format format);
 
+    // Shows, in the status bar, that the server can be reached from other machines.
+    void showExposureWarning(const QString &warning);
+
     RequestPanel *requestPanel() const { return m_requestPanel; }
     LoadPanel *loadPanel() const { return m_loadPanel; }
     QTabWidget *sideTabs() const { return m_sideTabs; }

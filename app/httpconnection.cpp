@@ -1,0 +1,214 @@
+#include "httpconnection.h"
+
+#include "httpreply.h"
+
+#include <QTcpSocket>
+
+#include <algorithm>
+
+#include <sys/socket.h>
+
+HttpConnection::HttpConnection(QTcpSocket *socket, const HttpLimits &limits)
+    : QObject(socket)
+    , m_socket(socket)
+    , m_limits(limits)
+    , m_scanner(limits)
+{
+    // The socket never buffers more than one whole request and a little: the rest waits in the
+    // kernel, and TCP slows the client down. A request beyond the limits is refused long before.
+    socket->setReadBufferSize(limits.readBufferBytes());
+    connect(socket, &QIODevice::readyRead, this, &HttpConnection::beforeServerReads);
+    m_linger.setSingleShot(true);
+    m_linger.setInterval(limits.lingerMs);
+    connect(&m_linger, &QTimer::timeout, socket, &QAbstractSocket::abort);
+    connect(socket, &QAbstractSocket::disconnected, &m_linger, &QTimer::stop);
+}
+
+HttpConnection *HttpConnection::of(QTcpSocket *socket)
+{
+    return socket ? socket->findChild<HttpConnection *>(QString(), Qt::FindDirectChildrenOnly) : nullptr;
+}
+
+void HttpConnection::followServer()
+{
+    // Slots run in the order they were connected: this one after QHttpServer's.
+    connect(m_socket, &QIODevice::readyRead, this, &HttpConnection::afterServerRead);
+}
+
+void HttpConnection::beforeServerReads()
+{
+    if (m_upgraded)
+        return;
+    scanArrivedBytes();
+    cutOffServerWhenDue();
+}
+
+void HttpConnection::afterServerRead()
+{
+    if (m_upgraded)
+        return;
+    m_buffered = m_socket->bytesAvailable();
+    cutOffServerWhenDue();
+}
+
+void HttpConnection::scanArrivedBytes()
+{
+    // Only new bytes can have come since we last looked: Qt reads in its slot, between ours.
+    const qint64 buffered = m_socket->bytesAvailable();
+    const qint64 arrived = std::max<qint64>(0, buffered - m_buffered);
+    m_received += arrived;
+    m_buffered = buffered;
+
+    // The new bytes are the last ones in the buffer. Body bytes are counted, not looked at.
+    QByteArray unread;
+    qint64 at = buffered - arrived;
+    while (at < buffered && !m_scanner.hasStopped()) {
+        if (const qint64 body = m_scanner.bodyBytesLeft(); body > 0) {
+            const qint64 count = std::min(body, buffered - at);
+            m_scanner.skipBody(count);
+            at += count;
+            continue;
+        }
+        if (unread.isNull())
+            unread = m_socket->peek(buffered);
+        at += m_scanner.scan(QByteArrayView(unread).sliced(at));
+    }
+
+    for (const RequestScanner::Head &head : m_scanner.takeHeads()) {
+        m_heads.push_back(head);
+        if (head.upgrade) {
+            // The WebSocket takes the connection over, and its frames are not ours to limit.
+            m_upgraded = true;
+            m_socket->setReadBufferSize(0);
+            return;
+        }
+        if (head.closeAfter && !m_cutAt)
+            m_cutAt = head.end;
+    }
+    if (m_scanner.refusal() && !m_cutAt)
+        m_cutAt = m_scanner.refusal()->start;
+}
+
+qint64 HttpConnection::consumedByServer() const
+{
+    return m_received - m_socket->bytesAvailable();
+}
+
+void HttpConnection::cutOffServerWhenDue()
+{
+    // Qt reads one request per readyRead, and only once all of it is here; so when it has read up
+    // to the cut, it has handed every request before the cut to a route, and none after.
+    if (m_cutAt && !m_serverCutOff && consumedByServer() >= *m_cutAt)
+        cutOffServer();
+}
+
+void HttpConnection::cutOffServer()
+{
+    if (m_serverCutOff)
+        return;
+    m_serverCutOff = true;
+    // Qt's slot and ours alike: from now on nothing reads this socket but discardIncoming().
+    disconnect(m_socket, &QIODevice::readyRead, nullptr, nullptr);
+    connect(m_socket, &QIODevice::readyRead, this, &HttpConnection::discardIncoming);
+    // Qt may have begun a request it will now never finish: let go of what it kept of it.
+    if (m_socket->isTransactionStarted())
+        m_socket->commitTransaction();
+    m_heads.clear();
+    if (const auto &refusal = m_scanner.refusal()) {
+        const quint64 place = m_nextPlace++;
+        m_answers[place].closeAfter = true;
+        answer(place, HttpReply::error(refusal->status, refusal->message), true);
+        Q_EMIT refused(refusal->status);
+    }
+    discardIncoming();
+}
+
+void HttpConnection::discardIncoming()
+{
+    // Read to the end, not just what is buffered: a read that finds the buffer empty is what lets
+    // a full socket take in more from the kernel.
+    char sink[16 * 1024];
+    while (m_socket->read(sink, sizeof sink) > 0) { }
+}
+
+quint64 HttpConnection::reservePlace()
+{
+    Answer answer; // closes the connection unless its request says otherwise
+    if (!m_heads.empty()) {
+        answer.closeAfter = m_heads.front().closeAfter;
+        answer.keepAlive = m_heads.front().keepAlive;
+        m_heads.pop_front();
+    }
+    const quint64 place = m_nextPlace++;
+    m_answers.emplace(place, answer);
+    return place;
+}
+
+void HttpConnection::answer(quint64 place, const HttpReply &reply, bool withBody)
+{
+    const auto it = m_answers.find(place);
+    if (it == m_answers.end() || it->second.bytes)
+        return;
+    HttpReply written = reply;
+    if (it->second.closeAfter)
+        written.withHeader(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
+    else if (it->second.keepAlive)
+        written.withHeader(QByteArrayLiteral("Connection"), QByteArrayLiteral("keep-alive"));
+    it->second.bytes = written.toBytes(withBody);
+    writeAnswersInOrder();
+}
+
+void HttpConnection::abandon(quint64 place)
+{
+    if (const auto it = m_answers.find(place); it != m_answers.end() && !it->second.bytes) {
+        it->second.closeAfter = true;
+        answer(place, HttpReply::error(500, QStringLiteral("the server made no answer to this request")), true);
+    }
+}
+
+void HttpConnection::writeAnswersInOrder()
+{
+    // RFC 9112 §9.3.2: answers go out in the order of the requests, whichever is ready first.
+    while (!m_closing && m_socket->state() == QAbstractSocket::ConnectedState) {
+        const auto it = m_answers.find(m_nextToWrite);
+        if (it == m_answers.end() || !it->second.bytes)
+            return;
+        m_socket->write(*it->second.bytes);
+        const bool close = it->second.closeAfter;
+        m_answers.erase(it);
+        ++m_nextToWrite;
+        if (close)
+            closeWhenWritten();
+    }
+}
+
+void HttpConnection::closeWhenWritten()
+{
+    m_closing = true;
+    m_answers.clear();
+    if (m_upgraded) { // Qt may have handed the socket on; end it the plain way
+        m_socket->disconnectFromHost();
+        return;
+    }
+    cutOffServer(); // nothing after this answer is read as a request
+    if (m_socket->bytesToWrite() == 0)
+        return shutDownWriting();
+    connect(m_socket, &QIODevice::bytesWritten, this, [this] {
+        if (m_socket->bytesToWrite() == 0)
+            shutDownWriting();
+    });
+}
+
+void HttpConnection::shutDownWriting()
+{
+    // Half-close: the client reads the end of the last answer, and what it still sends is read
+    // and dropped until it closes too, or until the linger time is up. Closing outright with
+    // unread bytes would make the kernel reset the connection, and the client could lose the
+    // answer (RFC 9112 §9.6).
+    if (m_writingShutDown || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    m_writingShutDown = true;
+    ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+    m_linger.start();
+    discardIncoming();
+}

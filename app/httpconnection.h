@@ -1,0 +1,86 @@
+#pragma once
+
+// One client connection, watched before Qt's HTTP server reads it: it lets through only requests
+// that are within the limits, writes the answers in the order of the requests, and closes the
+// connection when HTTP says so.
+//
+// Qt 6.4's QHttpServer ignores `Connection: close` and HTTP/1.0, reads any request whole into
+// memory, and writes a pipelined request's answer as soon as it is made, even before the answer
+// of an earlier request that a worker is still computing. This object fixes each in our layer:
+// it sees every byte before Qt's parser does, refuses (431, 413 ...) what must not reach it, cuts
+// Qt off at the end of the last request it may read, and holds answers until their turn.
+#include "httplimits.h"
+#include "requestscanner.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QTimer>
+
+#include <deque>
+#include <map>
+#include <optional>
+
+class HttpReply;
+class QTcpSocket;
+
+class HttpConnection : public QObject
+{
+    Q_OBJECT
+public:
+    // Becomes a child of the socket and watches it from now on: make it before QHttpServer
+    // connects to the socket, and call followServer() right after.
+    HttpConnection(QTcpSocket *socket, const HttpLimits &limits);
+    // The connection watching a socket, if any.
+    static HttpConnection *of(QTcpSocket *socket);
+
+    // Call once QHttpServer has taken the socket: from then on, what Qt read is known after each
+    // of its reads.
+    void followServer();
+
+    // A place in line for the answer to the request that the server is handing to a route now.
+    quint64 reservePlace();
+    // The answer for a place in line: written once every earlier answer has been.
+    void answer(quint64 place, const HttpReply &reply, bool withBody);
+    // The place's answer will never come: the client is told so, and the connection closes.
+    void abandon(quint64 place);
+
+Q_SIGNALS:
+    // A request was refused before it reached a route (400, 411, 413, 414, 431, 505).
+    void refused(int status);
+
+private:
+    struct Answer {
+        bool closeAfter = true;
+        bool keepAlive = false; // an HTTP/1.0 client asked to keep the connection
+        std::optional<QByteArray> bytes; // none until the route has answered
+    };
+
+    void beforeServerReads();
+    void afterServerRead();
+    void scanArrivedBytes();
+    qint64 consumedByServer() const;
+    void cutOffServerWhenDue();
+    void cutOffServer();
+    void discardIncoming();
+    void writeAnswersInOrder();
+    void closeWhenWritten();
+    void shutDownWriting();
+
+    QTcpSocket *m_socket;
+    const HttpLimits m_limits;
+    RequestScanner m_scanner;
+    qint64 m_received = 0; // stream offset of the end of what has arrived in the socket's buffer
+    qint64 m_buffered = 0; // what the socket held, unread, when we last looked
+    // Where Qt must stop reading: the end of a request that closes the connection, or the start of
+    // a refused one. None while every request so far may be read.
+    std::optional<qint64> m_cutAt;
+    bool m_serverCutOff = false;
+    bool m_upgraded = false; // the connection is a WebSocket's now: hands off
+    bool m_closing = false;
+    bool m_writingShutDown = false;
+    std::deque<RequestScanner::Head> m_heads; // scanned, not yet handed to a route
+    std::map<quint64, Answer> m_answers; // by place in line
+    quint64 m_nextPlace = 0;
+    quint64 m_nextToWrite = 0;
+    QTimer m_linger;
+};

@@ -1,0 +1,22 @@
+#pragma once
+
+// How big a request may be, and how long a closing connection is drained.
+#include <QtGlobal>
+
+struct HttpLimits {
+    // A request line or one header line beyond this is refused (414, 431); browsers send a few
+    // hundred bytes, big cookies a few KiB.
+    qint64 maxLineBytes = 16 * 1024;
+    // All of a request's head (request line, headers, blank lines before it): 431 beyond this.
+    qint64 maxHeadBytes = 64 * 1024;
+    int maxHeaderFields = 100; // as Apache's LimitRequestFields: 431 beyond this
+    // Our routes take no body; a small one is read and ignored, a bigger one refused (413).
+    qint64 maxBodyBytes = 1024 * 1024;
+    // After the last answer of a connection we close, what the client still sends is read and
+    // thrown away for this long, so that closing does not reset the connection (RFC 9112 §9.6).
+    int lingerMs = 2000;
+
+    // What a connection buffers at most: one whole request, with room to spare. A request must
+    // fit, since Qt's parser keeps what it has read of a request until the request is complete.
+    qint64 readBufferBytes() const { return maxHeadBytes + maxBodyBytes + 16 * 1024; }
+};

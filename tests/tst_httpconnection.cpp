@@ -1,0 +1,428 @@
+// The server's connections at the protocol level, through raw sockets as curl, ab or wrk use
+// them: HTTP/1.0 and Connection: close end the connection after the answer, keep-alive keeps
+// it, pipelined requests are answered in order even when a later answer is ready first, and
+// requests that are malformed or too big are refused (400, 411, 413, 414, 431, 505) without
+// being read into memory, the server staying healthy.
+#include "serverhost.h"
+#include "tracerecorder.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QTcpSocket>
+#include <QtTest>
+
+#include <memory>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+struct Response {
+    int status = 0;
+    QHash<QByteArray, QByteArray> headers; // names in lower case
+    QByteArray body;
+};
+
+// One client connection that writes bytes as given and reads answers one by one.
+class RawClient
+{
+public:
+    explicit RawClient(quint16 port)
+    {
+        m_socket.connectToHost(QHostAddress::LocalHost, port);
+        m_socket.waitForConnected(5000);
+    }
+    bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
+    QTcpSocket &socket() { return m_socket; }
+    void send(const QByteArray &bytes) { m_socket.write(bytes); }
+
+    // The next answer, or none if it does not come within the time. HEAD answers have no body.
+    std::optional<Response> read(bool head = false, int timeoutMs = 10000)
+    {
+        QDeadlineTimer deadline(timeoutMs);
+        while (true) {
+            m_in += m_socket.readAll();
+            if (auto response = take(head))
+                return response;
+            if (deadline.hasExpired() || m_socket.state() == QAbstractSocket::UnconnectedState)
+                return std::nullopt;
+            QSignalSpy(&m_socket, &QIODevice::readyRead).wait(int(std::max<qint64>(1, deadline.remainingTime())));
+        }
+    }
+
+    // Whether the server closed the connection within the time, with nothing more to read.
+    bool closedByServer(int timeoutMs = 5000)
+    {
+        if (m_socket.state() != QAbstractSocket::UnconnectedState)
+            QSignalSpy(&m_socket, &QAbstractSocket::disconnected).wait(timeoutMs);
+        m_in += m_socket.readAll();
+        return m_socket.state() == QAbstractSocket::UnconnectedState && m_in.isEmpty();
+    }
+
+private:
+    std::optional<Response> take(bool head)
+    {
+        const qsizetype end = m_in.indexOf("\r\n\r\n");
+        if (end < 0)
+            return std::nullopt;
+        Response response;
+        const QList<QByteArray> lines = m_in.left(end).split('\n');
+        response.status = lines.constFirst().split(' ').value(1).toInt();
+        for (qsizetype i = 1; i < lines.size(); ++i) {
+            const qsizetype colon = lines.at(i).indexOf(':');
+            response.headers.insert(lines.at(i).left(colon).trimmed().toLower(), lines.at(i).mid(colon + 1).trimmed());
+        }
+        const qsizetype length = head ? 0 : response.headers.value("content-length").toLongLong();
+        if (m_in.size() < end + 4 + length)
+            return std::nullopt;
+        response.body = m_in.mid(end + 4, length);
+        m_in.remove(0, end + 4 + length);
+        return response;
+    }
+
+    QTcpSocket m_socket;
+    QByteArray m_in;
+};
+
+QByteArray request(const QByteArray &target, const QByteArray &headers = {}, const QByteArray &method = "GET", const QByteArray &version = "HTTP/1.1")
+{
+    return method + ' ' + target + ' ' + version + "\r\nHost: 127.0.0.1\r\n" + headers + "\r\n";
+}
+
+qint64 residentKiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').constFirst().toLongLong();
+    }
+    return -1;
+}
+
+} // namespace
+
+class TestHttpConnection : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void http10IsAnsweredThenClosed_data();
+    void http10IsAnsweredThenClosed();
+    void http10KeepAliveKeepsTheConnection();
+    void connectionCloseIsHonoured_data();
+    void connectionCloseIsHonoured();
+    void keepAliveServesManyRequests();
+    void pipelinedAnswersComeInOrder_data();
+    void pipelinedAnswersComeInOrder();
+    void pipelinedCloseEndsTheConnection();
+    void pipelinedFloodIsAllAnswered();
+    void smallBodyIsSkipped();
+    void refused_data();
+    void refused();
+    void refusalWaitsForEarlierAnswers();
+    void hugeBodyIsRefusedWithoutBuffering();
+
+private:
+    void verifyHealthy();
+
+    std::unique_ptr<TraceRecorder> m_recorder;
+    std::unique_ptr<ServerHost> m_server;
+    quint16 m_port = 0;
+};
+
+void TestHttpConnection::initTestCase()
+{
+    m_recorder = std::make_unique<TraceRecorder>();
+    ServerOptions options;
+    options.port = 0;
+    m_server = std::make_unique<ServerHost>(*m_recorder, options);
+    QString error;
+    QVERIFY2(m_server->start(&error), qPrintable(error));
+    m_port = quint16(m_server->url().port());
+}
+
+void TestHttpConnection::cleanupTestCase()
+{
+    m_server.reset();
+}
+
+void TestHttpConnection::verifyHealthy()
+{
+    RawClient client(m_port);
+    client.send(request("/healthz"));
+    const auto response = client.read();
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+    QCOMPARE(response->body, QByteArray("ok"));
+}
+
+void TestHttpConnection::http10IsAnsweredThenClosed_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<int>("status");
+    QTest::addRow("answered at once") << QByteArray("/healthz") << 200;
+    QTest::addRow("answered by a worker") << QByteArray("/async-worker?tasks=2&latency_ms=50") << 200;
+    QTest::addRow("answered as a continuation") << QByteArray("/async-continuation?tasks=2&latency_ms=50") << 200;
+    QTest::addRow("not found") << QByteArray("/nope") << 404;
+    QTest::addRow("bad parameter") << QByteArray("/async-worker?tasks=x") << 400;
+}
+
+void TestHttpConnection::http10IsAnsweredThenClosed()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(int, status);
+    RawClient client(m_port);
+    client.send(request(target, {}, "GET", "HTTP/1.0"));
+    const auto response = client.read();
+    QVERIFY(response);
+    QCOMPARE(response->status, status);
+    QCOMPARE(response->headers.value("connection"), QByteArray("close"));
+    QVERIFY(client.closedByServer());
+}
+
+void TestHttpConnection::http10KeepAliveKeepsTheConnection()
+{
+    // As ab -k does it.
+    RawClient client(m_port);
+    for (const QByteArray &target : { QByteArray("/healthz"), QByteArray("/async-worker?tasks=1&latency_ms=10"), QByteArray("/healthz") }) {
+        client.send(request(target, "Connection: Keep-Alive\r\n", "GET", "HTTP/1.0"));
+        const auto response = client.read();
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+        QCOMPARE(response->headers.value("connection"), QByteArray("keep-alive"));
+        QVERIFY(client.isConnected());
+    }
+}
+
+void TestHttpConnection::connectionCloseIsHonoured_data()
+{
+    http10IsAnsweredThenClosed_data();
+}
+
+void TestHttpConnection::connectionCloseIsHonoured()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(int, status);
+    RawClient client(m_port);
+    client.send(request(target, "Connection: close\r\n"));
+    const auto response = client.read();
+    QVERIFY(response);
+    QCOMPARE(response->status, status);
+    QCOMPARE(response->headers.value("connection"), QByteArray("close"));
+    QVERIFY(client.closedByServer());
+}
+
+void TestHttpConnection::keepAliveServesManyRequests()
+{
+    RawClient client(m_port);
+    const quint16 localPort = client.socket().localPort();
+    for (int i = 0; i < 20; ++i) {
+        const QByteArray target = i % 2 ? QByteArray("/healthz") : "/async-worker?tasks=2&latency_ms=5&seed=" + QByteArray::number(i);
+        client.send(request(target));
+        const auto response = client.read();
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+        QVERIFY(!response->headers.contains("connection")); // HTTP/1.1 stays open unsaid
+    }
+    // All of them on the one connection.
+    QVERIFY(client.isConnected());
+    QCOMPARE(client.socket().localPort(), localPort);
+}
+
+void TestHttpConnection::pipelinedAnswersComeInOrder_data()
+{
+    // Requests sent back to back, each with a marker that only its answer's body holds; a HEAD
+    // answer has an empty body.
+    QTest::addColumn<QList<QByteArray>>("requests");
+    QTest::addColumn<QList<QByteArray>>("markers");
+    const auto fanOut = [](const char *route, int latencyMs, int seed) -> QByteArray {
+        return request(QByteArray(route) + "?tasks=2&latency_ms=" + QByteArray::number(latencyMs) + "&seed=" + QByteArray::number(seed));
+    };
+    const auto seed = [](int seed) -> QByteArray { return "\"seed\":\"" + QByteArray::number(seed) + '"'; };
+
+    QTest::addRow("slow fan-out, then a fast answer")
+        << QList<QByteArray> { fanOut("/async-continuation", 300, 1), request("/healthz") }
+        << QList<QByteArray> { seed(1), "ok" };
+    QTest::addRow("each later one ready sooner")
+        << QList<QByteArray> { fanOut("/async-continuation", 300, 2), fanOut("/async-continuation", 150, 3), fanOut("/async-continuation", 0, 4) }
+        << QList<QByteArray> { seed(2), seed(3), seed(4) };
+    QTest::addRow("worker routes and an API answer")
+        << QList<QByteArray> { fanOut("/async-worker", 200, 5), fanOut("/sequential", 0, 6), request("/api/info") }
+        << QList<QByteArray> { seed(5), seed(6), "\"routes\"" };
+    QTest::addRow("errors in between")
+        << QList<QByteArray> { fanOut("/async-scoped", 200, 7), request("/async-worker?tasks=x"), request("/nope"), request("/healthz", {}, "POST") }
+        << QList<QByteArray> { seed(7), "\"param\":\"tasks\"", "no route for /nope", "method not allowed" };
+    QTest::addRow("HEAD in between")
+        << QList<QByteArray> { fanOut("/async-worker", 200, 8), request("/healthz", {}, "HEAD"), request("/healthz") }
+        << QList<QByteArray> { seed(8), QByteArray(), "ok" };
+}
+
+void TestHttpConnection::pipelinedAnswersComeInOrder()
+{
+    QFETCH(QList<QByteArray>, requests);
+    QFETCH(QList<QByteArray>, markers);
+    RawClient client(m_port);
+    client.send(requests.join()); // one write: the server gets them together
+    for (qsizetype i = 0; i < requests.size(); ++i) {
+        const bool head = requests.at(i).startsWith("HEAD");
+        const auto response = client.read(head);
+        QVERIFY2(response, qPrintable(QStringLiteral("answer %1 missing").arg(i)));
+        if (markers.at(i).isEmpty())
+            QVERIFY(response->body.isEmpty());
+        else
+            QVERIFY2(response->body.contains(markers.at(i)), response->body.constData());
+    }
+    QVERIFY(client.isConnected());
+}
+
+void TestHttpConnection::pipelinedCloseEndsTheConnection()
+{
+    // RFC 9112 §9.6: nothing after the request that says close is answered.
+    RawClient client(m_port);
+    client.send(request("/async-worker?tasks=1&latency_ms=100") + request("/healthz", "Connection: close\r\n") + request("/api/info"));
+    const auto first = client.read();
+    QVERIFY(first);
+    QCOMPARE(first->status, 200);
+    QVERIFY(!first->headers.contains("connection"));
+    const auto second = client.read();
+    QVERIFY(second);
+    QCOMPARE(second->body, QByteArray("ok"));
+    QCOMPARE(second->headers.value("connection"), QByteArray("close"));
+    QVERIFY(client.closedByServer());
+}
+
+void TestHttpConnection::pipelinedFloodIsAllAnswered()
+{
+    // More pipelined requests than a connection buffers (about 1.1 MiB): the server reads on as
+    // it answers, and misses none.
+    const int count = 5000;
+    const QByteArray one = request("/healthz", "X-Padding: " + QByteArray(200, 'p') + "\r\n");
+    RawClient client(m_port);
+    client.send(one.repeated(count));
+    for (int i = 0; i < count; ++i) {
+        const auto response = client.read();
+        QVERIFY2(response, qPrintable(QStringLiteral("answer %1 missing").arg(i)));
+        QCOMPARE(response->body, QByteArray("ok"));
+    }
+    QVERIFY(client.isConnected());
+}
+
+void TestHttpConnection::smallBodyIsSkipped()
+{
+    // A body within the limit is read past, on the same connection: Qt and we agree where the
+    // next request starts.
+    RawClient client(m_port);
+    client.send("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world" + request("/healthz"));
+    const auto post = client.read();
+    QVERIFY(post);
+    QCOMPARE(post->status, 405);
+    QCOMPARE(post->headers.value("allow"), QByteArray("GET, HEAD"));
+    const auto get = client.read();
+    QVERIFY(get);
+    QCOMPARE(get->body, QByteArray("ok"));
+}
+
+void TestHttpConnection::refused_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<int>("status");
+    QTest::addRow("one 200 KiB header line") << request("/healthz", "X-Big: " + QByteArray(200 * 1024, 'a') + "\r\n") << 431;
+    QTest::addRow("200 KiB of headers in 1 KiB lines") << request("/healthz", QByteArray("X-Line: " + QByteArray(1024, 'b') + "\r\n").repeated(200)) << 431;
+    QTest::addRow("101 header fields") << request("/healthz", QByteArray("X: 1\r\n").repeated(101)) << 431;
+    QTest::addRow("20 KiB request line") << request("/healthz?" + QByteArray(20 * 1024, 'c')) << 414;
+    QTest::addRow("chunked body") << request("/healthz", "Transfer-Encoding: chunked\r\n", "POST") + "5\r\nhello\r\n0\r\n\r\n" << 411;
+    QTest::addRow("2 MiB Content-Length") << request("/healthz", "Content-Length: 2097152\r\n", "POST") << 413;
+    QTest::addRow("malformed request line") << QByteArray("GET /healthz\r\n\r\n") << 400;
+    QTest::addRow("folded header") << request("/healthz", "X-A: a\r\n b\r\n") << 400;
+    QTest::addRow("two Content-Lengths") << request("/healthz", "Content-Length: 0\r\nContent-Length: 5\r\n") << 400;
+    QTest::addRow("HTTP/2.0") << request("/healthz", {}, "GET", "HTTP/2.0") << 505;
+}
+
+void TestHttpConnection::refused()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(int, status);
+    RawClient client(m_port);
+    client.send(bytes);
+    const auto response = client.read();
+    QVERIFY(response);
+    QCOMPARE(response->status, status);
+    QCOMPARE(response->headers.value("connection"), QByteArray("close"));
+    QVERIFY2(response->body.startsWith("{\"error\":"), response->body.constData());
+    QVERIFY(client.closedByServer());
+    verifyHealthy();
+}
+
+void TestHttpConnection::refusalWaitsForEarlierAnswers()
+{
+    // The refusal is the answer to the request it refuses: it comes after the earlier answers.
+    RawClient client(m_port);
+    client.send(request("/async-worker?tasks=1&latency_ms=200&seed=11") + request("/healthz", "X-Big: " + QByteArray(100 * 1024, 'a') + "\r\n"));
+    const auto first = client.read();
+    QVERIFY(first);
+    QCOMPARE(first->status, 200);
+    QVERIFY(first->body.contains("\"seed\":\"11\""));
+    const auto second = client.read();
+    QVERIFY(second);
+    QCOMPARE(second->status, 431);
+    QVERIFY(client.closedByServer());
+}
+
+void TestHttpConnection::hugeBodyIsRefusedWithoutBuffering()
+{
+    // A blocking POSIX socket: it sends all it can without buffering anything in this process,
+    // and reads only once it is done, as a naive uploader would.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    QVERIFY(fd >= 0);
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+    timeval timeout { 10, 0 };
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(m_port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+
+    const qint64 before = residentKiB();
+    const QByteArray head = request("/healthz", "Content-Length: 104857600\r\n", "POST"); // 100 MiB
+    QCOMPARE(::send(fd, head.constData(), size_t(head.size()), MSG_NOSIGNAL), ssize_t(head.size()));
+    // Part of the body: 32 MiB, or less if the server stops reading first.
+    const QByteArray chunk(64 * 1024, 'x');
+    qint64 sent = 0;
+    while (sent < 32 * 1024 * 1024) {
+        const ssize_t n = ::send(fd, chunk.constData(), size_t(chunk.size()), MSG_NOSIGNAL);
+        if (n <= 0)
+            break;
+        sent += n;
+    }
+    ::shutdown(fd, SHUT_WR);
+    QByteArray answer;
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+        answer.append(buffer, n);
+    const qint64 grownKiB = residentKiB() - before;
+
+    QVERIFY2(answer.startsWith("HTTP/1.1 413 "), answer.left(200).constData());
+    QVERIFY(answer.contains("\r\nConnection: close\r\n"));
+    // Qt alone keeps the body twice over (socket buffer and request body): 64 MiB for 32.
+    QVERIFY2(sent >= 8 * 1024 * 1024, qPrintable(QStringLiteral("only %1 bytes of body sent").arg(sent)));
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer keeps freed buffers in quarantine: the resident size says nothing here.
+    Q_UNUSED(grownKiB)
+#else
+    QVERIFY2(grownKiB < 8 * 1024, qPrintable(QStringLiteral("memory grew by %1 KiB for %2 KiB of body").arg(grownKiB).arg(sent / 1024)));
+#endif
+    verifyHealthy();
+}
+
+QTEST_GUILESS_MAIN(TestHttpConnection)
+#include "tst_httpconnection.moc"
