@@ -146,7 +146,9 @@ void TraceRecorder::requestEnded(quint64 requestId, int httpStatus)
     event.type = TraceEvent::Type::RequestEnded;
     event.timeNs = now();
     event.requestId = requestId;
-    event.lane = currentLane();
+    // Where the answer was made, if that thread has a lane. A request is drawn on its start's
+    // lane; a thread that only ends requests (the deadline timers) gets no empty lane of its own.
+    event.lane = cachedLane(m_serial);
     event.httpStatus = qint16(httpStatus);
     record(event);
 }
