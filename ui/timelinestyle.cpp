@@ -20,6 +20,8 @@ QColor TimelineStyle::taskColor(TaskStatus status)
         return QColor(0xd3, 0x2f, 0x2f);
     case TaskStatus::TimedOut:
         return QColor(0xf5, 0x8f, 0x00);
+    case TaskStatus::Cancelled:
+        return QColor(0x60, 0x7d, 0x8b);
     }
     return Qt::gray;
 }
