@@ -2,26 +2,25 @@
 
 // The embedded HTTP server: route wiring on the server's own thread. Fan-out views run on the
 // request worker pool; this thread only parses, hands off and writes answers, so it never blocks.
-// Also serves the built-in upstream, the web page, the live event feed, the trace exports and
-// /metrics.
+// A client that hangs up before its answer has its request given up (abandoned). Also serves the
+// built-in upstream, the web page, the live event feed, the trace exports and /metrics.
 #include "fanoutspec.h"
 #include "httpreply.h"
 #include "serveroptions.h"
 
 #include <QElapsedTimer>
-#include <QFuture>
 #include <QHttpServer>
 #include <QObject>
 #include <QSet>
 
 #include <atomic>
 #include <memory>
-#include <optional>
 #include <vector>
 
 class FanOutStrategy;
 class LiveFeed;
 class PendingReply;
+class WorkerQueue;
 class QThreadPool;
 class QTcpServer;
 class ServerMetrics;
@@ -52,11 +51,13 @@ private:
     void addUpstreamRoute();
     void addPageRoutes();
     void addApiRoutes();
-    // A future answer, or none if the request must be turned away (503).
-    std::optional<QFuture<HttpReply>> runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec);
-    std::optional<QFuture<HttpReply>> runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec);
+    // Queues the view for a worker, or answers 503 if the queue is full.
+    void runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec, const std::shared_ptr<PendingReply> &reply);
+    void runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec, const std::shared_ptr<PendingReply> &reply);
     // Writes an answer now, counting it for /metrics.
     void answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply, bool withBody = true);
+    // Writes a later answer unless the client is gone, counting it (as 499 if it was not).
+    void deliver(PendingReply &reply, const QString &route, const HttpReply &answer);
     void answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     // Serves a file of the web page from the resources.
     void answerFile(QHttpServerResponder &responder, const QString &route, const QString &name, bool withBody);
@@ -69,6 +70,7 @@ private:
     std::shared_ptr<ServerMetrics> m_metrics; // shared with the views, which may outlive us
     QHttpServer *m_server; // children, so that they move to the server's thread with us
     LiveFeed *m_feed;
+    WorkerQueue *m_queue;
     QTcpServer *m_tcpServer = nullptr;
     QSet<QString> m_paths; // every routed path, to tell 405 from 404
     UpstreamCounters m_upstream;
