@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "requestpanel.h"
 #include "serverhost.h"
+#include "timelinelegend.h"
 #include "timelinemodel.h"
 #include "timelinestyle.h"
 #include "timelineview.h"
@@ -16,6 +17,7 @@
 #include <QNetworkReply>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QtTest>
 
 class TestMainWindow : public QObject
@@ -30,6 +32,8 @@ private Q_SLOTS:
     void timedOutTasksShowAsTimedOut();
     void requestsFromOtherClientsAppearToo();
     void timelinePaintsTheSpans();
+    void abandonedRequestIsDrawnApart();
+    void legendWrapsWhenNarrow();
     void controlsMakeTheQuery();
     void loadPanelRunsALoad();
     void loadPanelComparesStrategies();
@@ -184,6 +188,69 @@ void TestMainWindow::timelinePaintsTheSpans()
     QVERIFY(count(TimelineStyle::taskColor(TaskStatus::Ok)) > 100);
     QVERIFY(count(TimelineStyle::requestColor(false)) > 100);
     QVERIFY(count(TimelineStyle::deadlineColor()) > 10);
+}
+
+void TestMainWindow::abandonedRequestIsDrawnApart()
+{
+    // A client asks over a raw socket and hangs up while the tasks run.
+    TimelineModel *model = m_window->timelineModel();
+    const int before = int(model->requestIds().size());
+    QTcpSocket client;
+    QSignalSpy connected(&client, &QTcpSocket::connected);
+    client.connectToHost(m_server->url().host(), quint16(m_server->url().port()));
+    QVERIFY(connected.wait(5000));
+    client.write("GET /async-worker?tasks=3&latency_ms=5000 HTTP/1.1\r\nHost: fanscope\r\n\r\n");
+    auto started = [model, before]() -> quint64 {
+        const QVector<quint64> ids = model->requestIds();
+        for (int i = before; i < ids.size(); ++i) {
+            const auto view = model->request(ids.at(i));
+            if (view && view->route == QLatin1String("/async-worker") && !view->tasks.isEmpty())
+                return ids.at(i);
+        }
+        return 0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(started() > 0, 5000);
+    const quint64 id = started();
+    client.abort();
+    QTRY_VERIFY_WITH_TIMEOUT(!model->request(id)->request.isOpen(), 3000);
+    const TimelineModel::RequestView view = *model->request(id);
+    QVERIFY(view.request.isAbandoned());
+    for (const TimelineSpan &task : view.tasks)
+        QCOMPARE(task.status, TaskStatus::Cancelled);
+
+    // Zoomed on it: its bar and its tasks' bars are in their own colours.
+    TimelineView *timeline = m_window->timelineView();
+    timeline->zoom()->fit(view.request.startNs, view.request.endNs);
+    const QImage image = timeline->viewport()->grab().toImage();
+    auto count = [&image](QColor color) {
+        int n = 0;
+        for (int y = 0; y < image.height(); ++y) {
+            for (int x = 0; x < image.width(); ++x)
+                n += image.pixelColor(x, y).rgb() == color.rgb();
+        }
+        return n;
+    };
+    QVERIFY(count(TimelineStyle::abandonedRequestColor()) > 1000);
+    QVERIFY(count(TimelineStyle::taskColor(TaskStatus::Cancelled)) > 1000);
+    timeline->zoom()->setFollowLive(true);
+}
+
+void TestMainWindow::legendWrapsWhenNarrow()
+{
+    TimelineLegend legend;
+    const int wide = legend.sizeHint().width();
+    const int oneRow = legend.heightForWidth(wide);
+    QVERIFY(legend.heightForWidth(wide / 2) >= 2 * oneRow);
+    // In the window, every entry shows: the legend is as tall as its width needs, narrow or wide.
+    auto *shown = m_window->findChild<TimelineLegend *>();
+    QVERIFY(shown);
+    const QSize size = m_window->size();
+    for (int width : { 900, 2 * wide + 600 }) {
+        m_window->resize(width, size.height());
+        QTRY_COMPARE(shown->height(), shown->heightForWidth(shown->width()));
+    }
+    QCOMPARE(shown->height(), oneRow);
+    m_window->resize(size);
 }
 
 void TestMainWindow::controlsMakeTheQuery()

@@ -8,6 +8,11 @@ QColor TimelineStyle::requestColor(bool open)
     return open ? QColor(0x90, 0xb4, 0xe6) : QColor(0x3f, 0x6f, 0xb8);
 }
 
+QColor TimelineStyle::abandonedRequestColor()
+{
+    return QColor(0xcf, 0xd8, 0xdc);
+}
+
 QColor TimelineStyle::taskColor(TaskStatus status)
 {
     switch (status) {
@@ -31,9 +36,22 @@ QColor TimelineStyle::deadlineColor()
     return QColor(0xc6, 0x28, 0x28);
 }
 
-void TimelineStyle::paintRequest(QPainter &painter, const QRectF &rect, bool open)
+void TimelineStyle::paintRequest(QPainter &painter, const QRectF &rect, RequestState state)
 {
-    const QColor color = requestColor(open);
+    if (state == RequestState::Abandoned) {
+        const QColor ink(0x45, 0x5a, 0x64);
+        painter.fillRect(rect, abandonedRequestColor());
+        if (rect.width() >= 3) {
+            painter.setPen(QPen(ink, 1, Qt::DashLine));
+            painter.setBrush(Qt::NoBrush);
+            painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5));
+            painter.setPen(QPen(ink, 1));
+            const qreal middle = rect.center().y();
+            painter.drawLine(QPointF(rect.left(), middle), QPointF(rect.right(), middle));
+        }
+        return;
+    }
+    const QColor color = requestColor(state == RequestState::Open);
     painter.fillRect(rect, color);
     if (rect.width() >= 3) {
         painter.setPen(QPen(color.darker(140), 1));
@@ -46,12 +64,15 @@ void TimelineStyle::paintTask(QPainter &painter, const QRectF &rect, TaskStatus 
 {
     const QColor color = taskColor(status);
     painter.fillRect(rect, color);
-    // Patterns: failed is cross-hatched, timed out is striped, running is outlined.
+    // Patterns: failed is cross-hatched, timed out is striped, cancelled (its request abandoned)
+    // is lined across, running is outlined.
     Qt::BrushStyle pattern = Qt::NoBrush;
     if (status == TaskStatus::Failed)
         pattern = Qt::DiagCrossPattern;
     else if (status == TaskStatus::TimedOut)
         pattern = Qt::BDiagPattern;
+    else if (status == TaskStatus::Cancelled)
+        pattern = Qt::HorPattern;
     if (pattern != Qt::NoBrush && rect.width() >= 3)
         painter.fillRect(rect, QBrush(color.darker(170), pattern));
     if (rect.width() >= 3 && rect.height() >= 3) {
