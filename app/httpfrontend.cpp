@@ -75,6 +75,23 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString 
     return m_tcpServer->serverPort();
 }
 
+void HttpFrontend::stopAccepting()
+{
+    if (m_tcpServer)
+        m_tcpServer->close(); // the kernel refuses new connections from now on
+    m_queue->close(HttpReply::error(503, QStringLiteral("the server is stopping"))
+                       .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")));
+}
+
+void HttpFrontend::flushAnswers()
+{
+    // A socket deleted with data still in its buffer drops it: write what can be written now.
+    if (m_tcpServer) {
+        for (QTcpSocket *socket : m_tcpServer->findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly))
+            socket->flush();
+    }
+}
+
 void HttpFrontend::addFanOutRoute(FanOutStrategy *strategy)
 {
     m_paths.insert(strategy->route());
@@ -122,7 +139,7 @@ void HttpFrontend::runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec,
     });
     if (!ticket) {
         deliver(*reply, route,
-            HttpReply::error(503, QStringLiteral("all workers are busy and the queue is full"))
+            HttpReply::error(503, m_queue->isClosed() ? QStringLiteral("the server is stopping") : QStringLiteral("all workers are busy and the queue is full"))
                 .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")));
         return;
     }

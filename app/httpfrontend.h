@@ -37,6 +37,13 @@ public:
     // Call on the server's thread. Returns the port listened on, or 0 with *error set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
 
+    // Stopping, on the server's thread. First: no new connections, no new views; the requests
+    // still waiting for a worker are answered 503 now.
+    void stopAccepting();
+    // Last, once the views have returned: pushes the answers written meanwhile into their
+    // sockets, which close when this thread ends.
+    void flushAnswers();
+
     // What the built-in upstream has seen; readable from any thread.
     struct UpstreamCounters {
         std::atomic<quint64> calls { 0 };

@@ -36,6 +36,7 @@ public:
     // go on and are answered as usual.
     void close(const HttpReply &refusal);
 
+    bool isClosed() const { return m_closed; }
     int running() const { return m_running; }
     int waiting() const { return int(m_waiting.size()); }
 

@@ -6,6 +6,8 @@
 #include "mainwindow.h"
 #include "requestpanel.h"
 #include "serverhost.h"
+#include "servermetrics.h"
+#include "task.h"
 #include "timelinelegend.h"
 #include "timelinemodel.h"
 #include "timelinestyle.h"
@@ -37,6 +39,7 @@ private Q_SLOTS:
     void controlsMakeTheQuery();
     void loadPanelRunsALoad();
     void loadPanelComparesStrategies();
+    void closingTheWindowStopsAtOnce(); // last: it closes the window for good
 
 private:
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
@@ -324,6 +327,35 @@ void TestMainWindow::loadPanelComparesStrategies()
     QCOMPARE(csv.size(), rows.size() + 1);
     QVERIFY(csv.constFirst().startsWith(QLatin1String("route,requests,concurrency,total_s,rps,p50_ms")));
     QVERIFY(csv.at(1).startsWith(rows.constFirst().route + QLatin1Char(',')));
+}
+
+void TestMainWindow::closingTheWindowStopsAtOnce()
+{
+    // Requests in flight from the window itself: a load of blocking /thread-pool requests and a
+    // button's /async-continuation, all of ten-second tasks.
+    FanOutSpec spec;
+    spec.tasks = 3;
+    spec.latencyMs = 10000;
+    spec.timeoutMs = 20000;
+    m_window->requestPanel()->setSpec(spec);
+    LoadPanel *load = m_window->loadPanel();
+    load->setLoad(QStringLiteral("/thread-pool"), 20, 20);
+    QVERIFY(QMetaObject::invokeMethod(load, &LoadPanel::start));
+    QTest::mouseClick(m_window->requestPanel()->button(QStringLiteral("/async-continuation")), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->metrics()->busyWorkers.load(), 3, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(Task::liveCount() >= 3 * 3 + 3, 10000); // every worker's and the button's tasks run
+
+    // What fanscope does when its window closes: the window goes (its clients with it), then
+    // the server stops. Both at once, and nothing is left running.
+    QVERIFY(m_window->close());
+    QVERIFY(!m_window->isVisible());
+    QElapsedTimer clock;
+    clock.start();
+    m_window.reset();
+    m_server->stop();
+    qInfo("window closed and server stopped in %lld ms", clock.elapsed());
+    QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
+    QCOMPARE(Task::liveCount(), 0);
 }
 
 QTEST_MAIN(TestMainWindow)
