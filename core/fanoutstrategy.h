@@ -36,7 +36,7 @@ public:
 
     // Runs one request on the calling thread and blocks it until every task is final or the
     // spec's deadline, which starts now. Tasks not finished by then are cancelled (or, if they
-    // cannot be, abandoned) and reported TimedOut; none of them changes the result afterwards.
+    // cannot be, left to run on) and reported TimedOut; none of them changes the result afterwards.
     // If `abandonment` is tripped first (the client hung up), the request is given up on at
     // once: unfinished tasks end Cancelled and the result's status is TraceEvent::AbandonedStatus.
     FanOutResult execute(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment = {});
