@@ -1,5 +1,6 @@
 #include "httpfrontend.h"
 
+#include "abandonment.h"
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
 #include "httplistener.h"
@@ -9,6 +10,7 @@
 #include "traceexport.h"
 #include "timerqueue.h"
 #include "tracerecorder.h"
+#include "workerqueue.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -38,6 +40,7 @@ HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, const 
     , m_metrics(std::move(metrics))
     , m_server(new QHttpServer(this))
     , m_feed(new LiveFeed(recorder, this))
+    , m_queue(new WorkerQueue(workers, options.maxQueue, this))
 {
     for (FanOutStrategy *strategy : strategies)
         addFanOutRoute(strategy);
@@ -84,6 +87,23 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString 
     return m_tcpServer->serverPort();
 }
 
+void HttpFrontend::stopAccepting()
+{
+    if (m_tcpServer)
+        m_tcpServer->close(); // the kernel refuses new connections from now on
+    m_queue->close(HttpReply::error(503, QStringLiteral("the server is stopping"))
+                       .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")));
+}
+
+void HttpFrontend::flushAnswers()
+{
+    // A socket deleted with data still in its buffer drops it: write what can be written now.
+    if (m_tcpServer) {
+        for (QTcpSocket *socket : m_tcpServer->findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly))
+            socket->flush();
+    }
+}
+
 void HttpFrontend::addFanOutRoute(FanOutStrategy *strategy)
 {
     m_methods.insert(strategy->route(), GetOnly);
@@ -96,55 +116,69 @@ void HttpFrontend::addFanOutRoute(FanOutStrategy *strategy)
                 return;
             }
             const FanOutSpec spec = std::get<FanOutSpec>(parsed);
-            std::optional<QFuture<HttpReply>> future
-                = strategy->holdsWorker() ? runOnWorker(strategy, spec) : runAsContinuation(strategy, spec);
-            if (!future) {
-                answer(responder, route,
-                    HttpReply::error(503, QStringLiteral("all workers are busy and the queue is full"))
-                        .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")));
+            auto reply = std::make_shared<PendingReply>(std::move(responder));
+            if (reply->isClientGone()) { // asked and hung up at once: nothing to run for
+                m_metrics->countAnswer(route, TraceEvent::AbandonedStatus);
                 return;
             }
-            auto reply = std::make_shared<PendingReply>(std::move(responder));
-            future->then(this, [this, reply, route](const HttpReply &answer) {
-                m_metrics->countAnswer(route, answer.status());
-                reply->send(answer);
-            });
+            if (strategy->holdsWorker())
+                runOnWorker(strategy, spec, reply);
+            else
+                runAsContinuation(strategy, spec, reply);
         });
 }
 
-std::optional<QFuture<HttpReply>> HttpFrontend::runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec)
+void HttpFrontend::runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec, const std::shared_ptr<PendingReply> &reply)
 {
-    // At most every worker busy and max-queue more waiting. Only this thread adds to the count.
-    if (m_metrics->inFlight.load(std::memory_order_relaxed) >= m_workers.maxThreadCount() + m_options.maxQueue)
-        return std::nullopt;
-    m_metrics->inFlight.fetch_add(1, std::memory_order_relaxed);
+    const QString route = strategy->route();
+    auto abandonment = std::make_shared<Abandonment>();
     QElapsedTimer arrived;
     arrived.start();
     // The view runs on a worker thread, as a synchronous WSGI view runs on a waitress thread;
     // the answer comes back to this thread to be written. It captures nothing of this object,
     // which a stopping server may delete while views still run: the strategy and the recorder
     // belong to the ServerHost, which joins the workers before it lets them go.
-    return QtConcurrent::run(&m_workers, [metrics = m_metrics, recorder = &m_recorder, strategy, spec, arrived] {
+    auto view = [metrics = m_metrics, recorder = &m_recorder, strategy, spec, arrived, abandonment] {
         recorder->registerCurrentThread(ThreadKind::Worker);
         metrics->busyWorkers.fetch_add(1, std::memory_order_relaxed);
-        const FanOutResult result = strategy->execute(spec);
+        const FanOutResult result = strategy->execute(spec, abandonment);
         metrics->busyWorkers.fetch_sub(1, std::memory_order_relaxed);
-        metrics->inFlight.fetch_sub(1, std::memory_order_relaxed);
         metrics->countFanOut(strategy->route(), double(arrived.nsecsElapsed()) / 1e9, result);
         return HttpReply::json(result.httpStatus, result.toJson());
+    };
+    const WorkerQueue::Ticket ticket = m_queue->submit(std::move(view), [this, reply, route](const HttpReply &answer) {
+        deliver(*reply, route, answer);
+    });
+    if (!ticket) {
+        deliver(*reply, route,
+            HttpReply::error(503, m_queue->isClosed() ? QStringLiteral("the server is stopping") : QStringLiteral("all workers are busy and the queue is full"))
+                .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")));
+        return;
+    }
+    // A client that hangs up gives its request up: a waiting one leaves the queue without
+    // running (and frees its place at once), a running one is cut short and its answer dropped.
+    reply->onClientGone(this, [this, abandonment, ticket, route] {
+        abandonment->abandon();
+        if (m_queue->withdraw(ticket))
+            m_metrics->countAnswer(route, TraceEvent::AbandonedStatus);
     });
 }
 
-std::optional<QFuture<HttpReply>> HttpFrontend::runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec)
+void HttpFrontend::runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec, const std::shared_ptr<PendingReply> &reply)
 {
+    const QString route = strategy->route();
+    auto abandonment = std::make_shared<Abandonment>();
     QElapsedTimer arrived;
     arrived.start();
     // No worker: the answer is made where the last task ends (a loop thread), then written here.
-    return strategy->start(spec).then(QtFuture::Launch::Sync,
-        [metrics = m_metrics, route = strategy->route(), arrived](const FanOutResult &result) {
-            metrics->countFanOut(route, double(arrived.nsecsElapsed()) / 1e9, result);
-            return HttpReply::json(result.httpStatus, result.toJson());
-        });
+    strategy->start(spec, abandonment)
+        .then(QtFuture::Launch::Sync,
+            [metrics = m_metrics, route, arrived](const FanOutResult &result) {
+                metrics->countFanOut(route, double(arrived.nsecsElapsed()) / 1e9, result);
+                return HttpReply::json(result.httpStatus, result.toJson());
+            })
+        .then(this, [this, reply, route](const HttpReply &answer) { deliver(*reply, route, answer); });
+    reply->onClientGone(this, [abandonment] { abandonment->abandon(); });
 }
 
 void HttpFrontend::addUpstreamRoute()
@@ -303,10 +337,7 @@ void HttpFrontend::addApiRoutes()
                                  .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-spans.csv\""))
                            : HttpReply::text(200, trace.chromeTraceJson(), QByteArrayLiteral("application/json"))
                                  .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-trace.json\""));
-            }).then(this, [this, reply, path](const HttpReply &answer) {
-                m_metrics->countAnswer(path, answer.status());
-                reply->send(answer);
-            });
+            }).then(this, [this, reply, path](const HttpReply &answer) { deliver(*reply, path, answer); });
         });
     };
     exportRoute(QStringLiteral("/api/trace"), false);
@@ -318,7 +349,7 @@ void HttpFrontend::addApiRoutes()
             ServerMetrics::Gauges gauges;
             gauges.workers = m_workers.maxThreadCount();
             gauges.busyWorkers = m_metrics->busyWorkers.load(std::memory_order_relaxed);
-            gauges.queueDepth = std::max(0, m_metrics->inFlight.load(std::memory_order_relaxed) - gauges.busyWorkers);
+            gauges.queueDepth = m_queue->waiting();
             gauges.liveClients = m_feed->clientCount();
             gauges.upstreamCalls = m_upstream.calls.load();
             gauges.upstreamAbandoned = m_upstream.abandoned.load();
@@ -359,6 +390,11 @@ void HttpFrontend::answer(QHttpServerResponder &responder, const QString &route,
     // Through the connection's line all the same: an earlier request may still be waiting for
     // its answer.
     PendingReply(std::move(responder)).send(reply, withBody);
+}
+
+void HttpFrontend::deliver(PendingReply &reply, const QString &route, const HttpReply &answer)
+{
+    m_metrics->countAnswer(route, reply.send(answer) ? answer.status() : TraceEvent::AbandonedStatus);
 }
 
 void HttpFrontend::answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder)

@@ -2,14 +2,13 @@
 
 // The embedded HTTP server: route wiring on the server's own thread. Fan-out views run on the
 // request worker pool; this thread only parses, hands off and writes answers, so it never blocks.
-// Also serves the built-in upstream, the web page, the live event feed, the trace exports and
-// /metrics.
+// A client that hangs up before its answer has its request given up (abandoned). Also serves the
+// built-in upstream, the web page, the live event feed, the trace exports and /metrics.
 #include "fanoutspec.h"
 #include "httpreply.h"
 #include "serveroptions.h"
 
 #include <QElapsedTimer>
-#include <QFuture>
 #include <QHttpServer>
 #include <QObject>
 #include <QHash>
@@ -22,6 +21,7 @@
 class FanOutStrategy;
 class LiveFeed;
 class PendingReply;
+class WorkerQueue;
 class QThreadPool;
 class QTcpServer;
 class ServerMetrics;
@@ -38,6 +38,13 @@ public:
     // Call on the server's thread. Returns the port listened on, or 0 with *error set.
     quint16 listen(const QHostAddress &address, quint16 port, QString *error);
 
+    // Stopping, on the server's thread. First: no new connections, no new views; the requests
+    // still waiting for a worker are answered 503 now.
+    void stopAccepting();
+    // Last, once the views have returned: pushes the answers written meanwhile into their
+    // sockets, which close when this thread ends.
+    void flushAnswers();
+
     // What the built-in upstream has seen; readable from any thread.
     struct UpstreamCounters {
         std::atomic<quint64> calls { 0 };
@@ -52,11 +59,13 @@ private:
     void addUpstreamRoute();
     void addPageRoutes();
     void addApiRoutes();
-    // A future answer, or none if the request must be turned away (503).
-    std::optional<QFuture<HttpReply>> runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec);
-    std::optional<QFuture<HttpReply>> runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec);
+    // Queues the view for a worker, or answers 503 if the queue is full.
+    void runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec, const std::shared_ptr<PendingReply> &reply);
+    void runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec, const std::shared_ptr<PendingReply> &reply);
     // Answers now (in the connection's line), counting it for /metrics under route unless empty.
     void answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply, bool withBody = true);
+    // Writes a later answer unless the client is gone, counting it (as 499 if it was not).
+    void deliver(PendingReply &reply, const QString &route, const HttpReply &answer);
     void answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     // The methods a routed path takes, or none if no route has that path.
     std::optional<QHttpServerRequest::Methods> methodsOf(const QString &path) const;
@@ -71,6 +80,7 @@ private:
     std::shared_ptr<ServerMetrics> m_metrics; // shared with the views, which may outlive us
     QHttpServer *m_server; // children, so that they move to the server's thread with us
     LiveFeed *m_feed;
+    WorkerQueue *m_queue;
     QTcpServer *m_tcpServer = nullptr;
     QHash<QString, QHttpServerRequest::Methods> m_methods; // every routed path, to tell 405 from 404
     UpstreamCounters m_upstream;

@@ -16,16 +16,32 @@ PendingReply::PendingReply(QHttpServerResponder &&responder)
 
 PendingReply::~PendingReply()
 {
+    QObject::disconnect(m_watch);
     // The guarded pointers may only be looked at on the thread their objects live on.
     if (!m_sent && QThread::currentThread() == m_thread && m_connection && !isClientGone())
         m_connection->abandon(m_place);
 }
 
+void PendingReply::onClientGone(QObject *context, std::function<void()> hungUp)
+{
+    if (m_sent)
+        return;
+    if (isClientGone()) {
+        hungUp();
+        return;
+    }
+    QObject::disconnect(m_watch);
+    m_watch = QObject::connect(m_socket.data(), &QAbstractSocket::disconnected, context, std::move(hungUp), Qt::SingleShotConnection);
+}
+
 bool PendingReply::send(const HttpReply &reply, bool withBody)
 {
-    if (m_sent || isClientGone())
+    if (m_sent)
         return false;
     m_sent = true;
+    QObject::disconnect(m_watch);
+    if (isClientGone())
+        return false;
     if (m_connection)
         m_connection->answer(m_place, reply, withBody);
     else

@@ -142,17 +142,27 @@ int ServerHost::liveClients() const
 
 void ServerHost::stop()
 {
+    // In this order, so that every client gets an answer or a closed connection, never a wait.
+    // The server takes no more connections or views, and refuses those waiting for a worker.
+    // (Blocking calls into the server's thread are safe: it never waits for anyone.)
+    const bool serving = m_serverThread.isRunning() && m_frontend;
+    if (serving)
+        QMetaObject::invokeMethod(m_frontend, &HttpFrontend::stopAccepting, Qt::BlockingQueuedConnection);
+    // Give up on the requests running, and on any that starts from now on, and join the workers
+    // before the loop threads they may be waiting on.
+    m_workers.clear();
+    for (const auto &strategy : m_strategies)
+        strategy->abortAll();
+    m_workers.waitForDone();
+    // The views' answers went to the server's thread as they returned, before this call: write
+    // them out before the thread ends and its sockets close.
+    if (serving)
+        QMetaObject::invokeMethod(m_frontend, &HttpFrontend::flushAnswers, Qt::BlockingQueuedConnection);
     if (m_serverThread.isRunning()) {
         m_serverThread.quit();
         m_serverThread.wait();
     }
     m_frontend = nullptr;
-    // The server has stopped taking requests: drop those still queued for a worker, give up on
-    // those running, and join the workers before the loop threads they may be waiting on.
-    m_workers.clear();
-    for (const auto &strategy : m_strategies)
-        strategy->abortAll();
-    m_workers.waitForDone();
     // Blocking pool tasks stop early only when aborted (CPU work); others run to their end.
     m_pool.clear();
     m_pool.waitForDone();

@@ -28,7 +28,9 @@ public:
     // Listens; returns false with *error set if it cannot. Blocks only while the server thread
     // binds its socket.
     bool start(QString *error);
-    // Stops accepting, gives up on requests in flight and joins every thread it started.
+    // Stops accepting, gives up on requests in flight, answers what it can (503 to those still
+    // waiting for a worker, their cut-short answer to those running) and joins every thread it
+    // started. Takes milliseconds, whatever runs: nothing it waits for can take long.
     void stop();
 
     QUrl url() const { return m_url; } // http://127.0.0.1:6543

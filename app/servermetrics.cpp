@@ -1,6 +1,7 @@
 #include "servermetrics.h"
 
 #include "fanoutresult.h"
+#include "traceevent.h"
 
 #include <QMutexLocker>
 
@@ -36,6 +37,10 @@ void ServerMetrics::countAnswer(const QString &route, int status)
 void ServerMetrics::countFanOut(const QString &route, double seconds, const FanOutResult &result)
 {
     QMutexLocker locker(&m_mutex);
+    for (const TaskOutcome &task : result.tasks)
+        ++m_tasks[taskStatusName(task.status)];
+    if (result.httpStatus == TraceEvent::AbandonedStatus)
+        return;
     Histogram &histogram = m_durations[route];
     if (histogram.buckets.isEmpty())
         histogram.buckets.resize(durationBuckets().size());
@@ -45,8 +50,6 @@ void ServerMetrics::countFanOut(const QString &route, double seconds, const FanO
     }
     histogram.sum += seconds;
     ++histogram.count;
-    for (const TaskOutcome &task : result.tasks)
-        ++m_tasks[taskStatusName(task.status)];
 }
 
 QByteArray ServerMetrics::exposition(const Gauges &gauges) const
@@ -73,7 +76,7 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
     }
     text += QStringLiteral("# HELP fanscope_tasks_total Fanned-out tasks by final status.\n"
                            "# TYPE fanscope_tasks_total counter\n");
-    for (const char *status : { "ok", "failed", "timed_out" }) {
+    for (const char *status : { "ok", "failed", "timed_out", "cancelled" }) {
         text += QStringLiteral("fanscope_tasks_total{status=\"%1\"} %2\n").arg(QLatin1String(status)).arg(m_tasks.value(QLatin1String(status)));
     }
     auto gauge = [&text](const char *name, const char *help, double value) {
@@ -81,7 +84,7 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
     };
     gauge("fanscope_workers", "Request worker threads.", gauges.workers);
     gauge("fanscope_busy_workers", "Request worker threads running a view now.", gauges.busyWorkers);
-    gauge("fanscope_queue_depth", "Requests waiting for a free worker.", gauges.queueDepth);
+    gauge("fanscope_queue_depth", "Requests waiting for a free worker (at most --max-queue).", gauges.queueDepth);
     gauge("fanscope_live_clients", "Pages following the live timeline over WebSocket.", gauges.liveClients);
     text += QStringLiteral("# HELP fanscope_upstream_calls_total Calls the built-in upstream received.\n# TYPE fanscope_upstream_calls_total counter\n"
                            "fanscope_upstream_calls_total %1\n").arg(gauges.upstreamCalls);

@@ -17,8 +17,7 @@ struct FanOutResult;
 class ServerMetrics
 {
 public:
-    // Live state, kept by the front end and its views (any thread).
-    std::atomic<int> inFlight { 0 }; // requests holding a worker or waiting for one
+    // Live state, kept by the views (any thread).
     std::atomic<int> busyWorkers { 0 }; // views running now
 
     // Upper bounds of the duration histogram, seconds (Prometheus' "le").
@@ -26,7 +25,8 @@ public:
 
     // An answer written for `route` (the matched path, or "unmatched").
     void countAnswer(const QString &route, int status);
-    // A fan-out answer: its duration from arrival to answer, and its tasks.
+    // A fan-out answer: its duration from arrival to answer, and its tasks. An abandoned
+    // request (its client hung up) counts its tasks but no duration: nobody got an answer.
     void countFanOut(const QString &route, double seconds, const FanOutResult &result);
 
     struct Gauges {

@@ -28,8 +28,13 @@ SignalWatcher::SignalWatcher(QObject *parent)
     m_notifier = new QSocketNotifier(s_pipe[0], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, [this] {
         char byte = 0;
-        if (::read(s_pipe[0], &byte, 1) == 1)
-            Q_EMIT terminationRequested(int(byte));
+        if (::read(s_pipe[0], &byte, 1) != 1)
+            return;
+        // Once is a request to stop cleanly; should stopping ever hang, a second Ctrl+C or
+        // SIGTERM ends the process the default way.
+        ::signal(SIGINT, SIG_DFL);
+        ::signal(SIGTERM, SIG_DFL);
+        Q_EMIT terminationRequested(int(byte));
     });
     struct sigaction action = {};
     action.sa_handler = onSignal;

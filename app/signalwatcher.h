@@ -1,7 +1,8 @@
 #pragma once
 
 // Turns SIGINT and SIGTERM into a Qt signal on the main thread, through a self-pipe, so that a
-// headless fanscope stops as cleanly as a closed window does.
+// headless fanscope stops as cleanly as a closed window does. Only the first: a second one
+// ends the process at once.
 #include <QObject>
 
 class QSocketNotifier;

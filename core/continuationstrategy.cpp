@@ -13,9 +13,9 @@ ContinuationStrategy::ContinuationStrategy(TraceRecorder &recorder, LoopWorker &
 {
 }
 
-QFuture<FanOutResult> ContinuationStrategy::start(const FanOutSpec &spec)
+QFuture<FanOutResult> ContinuationStrategy::start(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment)
 {
-    auto run = std::make_shared<Run>(open(spec, m_lane));
+    auto run = std::make_shared<Run>(open(spec, abandonment, m_lane));
     auto promise = std::make_shared<QPromise<FanOutResult>>();
     promise->start();
     QFuture<FanOutResult> future = promise->future();

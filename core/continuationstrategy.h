@@ -15,7 +15,7 @@ public:
     QString name() const override { return QStringLiteral("async-continuation"); }
     bool holdsWorker() const override { return false; }
 
-    QFuture<FanOutResult> start(const FanOutSpec &spec) override;
+    QFuture<FanOutResult> start(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment = {}) override;
 
 protected:
     // For execute(): start() and block on its future (tests, or a caller that wants to block).

@@ -72,7 +72,7 @@ bool FanIn::finish(int index, TaskStatus status, const QString &error, std::opti
 bool FanIn::isGivenUp(int index) const
 {
     QMutexLocker locker(&m_mutex);
-    return m_outcomes.at(index).status == TaskStatus::TimedOut;
+    return wasGivenUp(m_outcomes.at(index).status);
 }
 
 bool FanIn::isDone() const
@@ -93,6 +93,11 @@ bool FanIn::waitUntilDone(QDeadlineTimer deadline)
 
 int FanIn::expireUnfinished()
 {
+    return giveUpUnfinished(TaskStatus::TimedOut);
+}
+
+int FanIn::giveUpUnfinished(TaskStatus status)
+{
     const qint64 now = m_recorder.now();
     int expired = 0;
     {
@@ -100,13 +105,13 @@ int FanIn::expireUnfinished()
         for (TaskOutcome &outcome : m_outcomes) {
             if (isFinal(outcome.status))
                 continue;
-            outcome.status = TaskStatus::TimedOut;
+            outcome.status = status;
             outcome.endNs = now;
             ++m_finalCount;
             ++expired;
             // A task that never started has no lane: its end still goes on record so that
             // every task of the request is accounted for.
-            m_recorder.taskEnded(m_requestId, outcome.index, outcome.lane, TaskStatus::TimedOut, now, outcome.outlives);
+            m_recorder.taskEnded(m_requestId, outcome.index, outcome.lane, status, now, outcome.outlives);
         }
         if (expired > 0)
             m_allFinal.wakeAll();
@@ -122,7 +127,22 @@ void FanIn::abort()
         QMutexLocker locker(&m_mutex);
         m_aborted = true;
     }
-    expireUnfinished();
+    giveUpUnfinished(TaskStatus::TimedOut);
+    wakeWaiter();
+}
+
+void FanIn::abandon()
+{
+    {
+        QMutexLocker locker(&m_mutex);
+        m_abandoned = true;
+    }
+    giveUpUnfinished(TaskStatus::Cancelled);
+    wakeWaiter();
+}
+
+void FanIn::wakeWaiter()
+{
     // Called under the mutex so that the waiter, which clears the hook under it before its event
     // loop goes away, cannot be woken through a dangling loop.
     QMutexLocker locker(&m_mutex);
@@ -140,6 +160,18 @@ bool FanIn::isAborted() const
 {
     QMutexLocker locker(&m_mutex);
     return m_aborted;
+}
+
+bool FanIn::isAbandoned() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_abandoned;
+}
+
+bool FanIn::isCancelled() const
+{
+    QMutexLocker locker(&m_mutex);
+    return m_aborted || m_abandoned;
 }
 
 void FanIn::setOnAllFinal(std::function<void()> onAllFinal)

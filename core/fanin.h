@@ -4,8 +4,8 @@
 // it, and the request waits here for all of them or for its deadline.
 //
 // Every task moves Queued -> Running -> Ok/Failed, or to TimedOut when the request gives up on
-// it. The first final status wins, so a task that completes a moment after the deadline can
-// never change an answer that has been sent.
+// it (Cancelled when it gives up because its client hung up). The first final status wins, so a
+// task that completes a moment after the deadline can never change an answer that has been sent.
 #include "fanoutplan.h"
 #include "taskoutcome.h"
 
@@ -53,11 +53,18 @@ public:
     // Gives up on the request before its deadline (the server is stopping): expires what is
     // unfinished and wakes whoever waits, through the wake-up hook if one is set.
     void abort();
+    // The same because nobody wants the answer any more (the client hung up): what is
+    // unfinished ends Cancelled, and the request is abandoned.
+    void abandon();
     // How to wake a waiter that does not wait in waitUntilDone() (an event loop). Set and
-    // cleared by that waiter; abort() calls it from its own thread, under the fan-in's lock, so
-    // it must only post (never wait).
+    // cleared by that waiter; abort() and abandon() call it from their own thread, under the
+    // fan-in's lock, so it must only post (never wait).
     void setWakeUp(std::function<void()> wakeUp);
     bool isAborted() const;
+    bool isAbandoned() const;
+    // Given up on before its deadline, either way: a waiter that has not started waiting must
+    // not start.
+    bool isCancelled() const;
     // Called once, outside the lock, on the thread that makes the last task final (a task's or
     // the one expiring them): how a continuation learns that the fan-in is over.
     void setOnAllFinal(std::function<void()> onAllFinal);
@@ -67,6 +74,10 @@ public:
     int finishedCount() const;
 
 private:
+    // Marks every task that is not final `status`, now; returns how many.
+    int giveUpUnfinished(TaskStatus status);
+    // For abort() and abandon(): through the wake-up hook, if the waiter set one.
+    void wakeWaiter();
     void notifyAllFinal();
 
     TraceRecorder &m_recorder;
@@ -79,6 +90,7 @@ private:
     QVector<TaskOutcome> m_outcomes;
     int m_finalCount = 0;
     bool m_aborted = false;
+    bool m_abandoned = false;
     std::function<void()> m_wakeUp;
     std::function<void()> m_onAllFinal;
 };

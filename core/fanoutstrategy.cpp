@@ -1,5 +1,6 @@
 #include "fanoutstrategy.h"
 
+#include "abandonment.h"
 #include "fanin.h"
 #include "tracerecorder.h"
 
@@ -10,20 +11,20 @@ FanOutStrategy::FanOutStrategy(TraceRecorder &recorder)
 
 FanOutStrategy::~FanOutStrategy() = default;
 
-FanOutResult FanOutStrategy::execute(const FanOutSpec &spec)
+FanOutResult FanOutStrategy::execute(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment)
 {
-    Run run = open(spec);
-    if (!run.fanIn->isAborted())
+    Run run = open(spec, abandonment);
+    if (!run.fanIn->isCancelled())
         fanOut(run.fanIn);
     return close(run);
 }
 
-QFuture<FanOutResult> FanOutStrategy::start(const FanOutSpec &spec)
+QFuture<FanOutResult> FanOutStrategy::start(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment)
 {
-    return QtFuture::makeReadyFuture(execute(spec));
+    return QtFuture::makeReadyFuture(execute(spec, abandonment));
 }
 
-FanOutStrategy::Run FanOutStrategy::open(const FanOutSpec &asked, int lane)
+FanOutStrategy::Run FanOutStrategy::open(const FanOutSpec &asked, const std::shared_ptr<Abandonment> &abandonment, int lane)
 {
     const FanOutSpec spec = shape(asked);
     // The deadline starts when the view starts, as the original demo's timeout did: time spent
@@ -48,6 +49,10 @@ FanOutStrategy::Run FanOutStrategy::open(const FanOutSpec &asked, int lane)
     }
     if (aborting)
         run.fanIn->abort();
+    // After the strategy's own bookkeeping, so that an abandonment arriving now finds a
+    // complete request to give up on.
+    if (abandonment)
+        abandonment->attach(run.fanIn);
     return run;
 }
 
@@ -64,6 +69,11 @@ FanOutResult FanOutStrategy::close(Run &run)
     for (const ThreadLane &lane : m_recorder.lanes())
         result.laneNames.append(lane.name);
     judge(result);
+    // Whatever the tasks did, nobody is left to read the answer: the request ends abandoned.
+    if (run.fanIn->isAbandoned()) {
+        result.httpStatus = TraceEvent::AbandonedStatus;
+        result.error = QStringLiteral("client closed request");
+    }
     m_recorder.requestEnded(result.requestId, result.httpStatus);
     return result;
 }

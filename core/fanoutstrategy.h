@@ -14,6 +14,7 @@
 #include <atomic>
 #include <memory>
 
+class Abandonment;
 class FanIn;
 class TraceRecorder;
 
@@ -35,11 +36,14 @@ public:
 
     // Runs one request on the calling thread and blocks it until every task is final or the
     // spec's deadline, which starts now. Tasks not finished by then are cancelled (or, if they
-    // cannot be, abandoned) and reported TimedOut; none of them changes the result afterwards.
-    FanOutResult execute(const FanOutSpec &spec);
+    // cannot be, left to run on) and reported TimedOut; none of them changes the result afterwards.
+    // If `abandonment` is tripped first (the client hung up), the request is given up on at
+    // once: unfinished tasks end Cancelled and the result's status is TraceEvent::AbandonedStatus.
+    FanOutResult execute(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment = {});
     // For strategies that hold no worker: starts the request and returns at once; the future
-    // has the result by the deadline. The default runs execute() on the calling thread.
-    virtual QFuture<FanOutResult> start(const FanOutSpec &spec);
+    // has the result by the deadline, or at once when abandoned. The default runs execute() on
+    // the calling thread.
+    virtual QFuture<FanOutResult> start(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment = {});
 
     // Where kind=http tasks call.
     void setUpstream(const QUrl &upstream) { m_upstream = upstream; }
@@ -56,8 +60,9 @@ protected:
         std::shared_ptr<FanIn> fanIn;
     };
     // Records the request's start (on `lane`, or the calling thread's), draws its plan and
-    // starts its deadline. If the server is stopping, the fan-in comes back aborted.
-    Run open(const FanOutSpec &spec, int lane = -1);
+    // starts its deadline. If the server is stopping, the fan-in comes back aborted; if the
+    // request was abandoned already, abandoned.
+    Run open(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment, int lane = -1);
     // Expires what is unfinished, records the end and returns the result. Any thread.
     FanOutResult close(Run &run);
 

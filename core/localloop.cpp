@@ -48,10 +48,11 @@ void LocalLoop::run(const std::shared_ptr<FanIn> &fanIn, int maxInFlight)
     TimerQueue *timers = TimerQueue::forCurrentThread();
     const TimerQueue::Id deadlineTimer = timers->schedule(deadline.deadlineNSecs(), [&loop] { loop.quit(); });
 
-    // abort() comes from another thread (the server stopping): it may only post to this loop.
+    // abort() and abandon() come from other threads (the server stopping, the client hanging
+    // up): they may only post to this loop.
     fanIn->setWakeUp([&loop] { QMetaObject::invokeMethod(&loop, &QEventLoop::quit, Qt::QueuedConnection); });
     startMore();
-    if (!(next >= count && running == 0) && !deadline.hasExpired() && !fanIn->isAborted())
+    if (!(next >= count && running == 0) && !deadline.hasExpired() && !fanIn->isCancelled())
         loop.exec();
     fanIn->setWakeUp({});
     timers->cancel(deadlineTimer);

@@ -72,7 +72,7 @@ LoopWorker::Waited LoopWorker::waitFor(const TaskBatch &batch)
 
     Waited waited;
     for (const TaskOutcome &outcome : fanIn->outcomes()) {
-        if (outcome.status == TaskStatus::TimedOut)
+        if (wasGivenUp(outcome.status))
             waited.notDone.append(outcome);
         else
             waited.done.append(outcome);

@@ -48,7 +48,7 @@ public:
 
     struct Waited {
         QVector<TaskOutcome> done; // Ok or Failed, in task order
-        QVector<TaskOutcome> notDone; // given up at the deadline: TimedOut
+        QVector<TaskOutcome> notDone; // given up: TimedOut, or Cancelled if the request was abandoned
     };
     // Blocks until every task of the batch is done or its deadline passes; cancels the rest.
     Waited waitFor(const TaskBatch &batch);

@@ -13,6 +13,8 @@ QString taskStatusName(TaskStatus status)
         return QStringLiteral("failed");
     case TaskStatus::TimedOut:
         return QStringLiteral("timed_out");
+    case TaskStatus::Cancelled:
+        return QStringLiteral("cancelled");
     }
     return {};
 }

@@ -7,6 +7,10 @@
 #include <QtGlobal>
 
 struct TraceEvent {
+    // RequestEnded's httpStatus for a request whose client hung up before it was answered:
+    // nginx's 499 "client closed request". Nothing was sent; its unfinished tasks end Cancelled.
+    static constexpr int AbandonedStatus = 499;
+
     enum class Type : quint8 {
         RequestStarted,
         RequestEnded,
@@ -25,7 +29,7 @@ struct TraceEvent {
     qint32 route = -1; // RequestStarted: TraceRecorder::routeName() id
     qint32 timeoutMs = 0; // RequestStarted
     qint32 taskCount = 0; // RequestStarted
-    qint16 httpStatus = 0; // RequestEnded
+    qint16 httpStatus = 0; // RequestEnded; AbandonedStatus if nobody was left to answer
     TaskStatus status = TaskStatus::Queued; // TaskEnded
     TaskKind kind = TaskKind::Timer; // TaskStarted
     bool outlives = false; // TaskEnded: the task runs on; a TaskReleased event will follow

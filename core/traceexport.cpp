@@ -40,6 +40,12 @@ const char *eventTypeName(TraceEvent::Type type)
     return "";
 }
 
+// What became of a finished request: answered, or abandoned by its client (no answer sent).
+QString requestOutcome(const TraceExport::Span &span)
+{
+    return span.status == TaskStatus::Cancelled ? QStringLiteral("abandoned") : QStringLiteral("answered");
+}
+
 QString csvField(const QString &text)
 {
     if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) && !text.contains(QLatin1Char('\n')))
@@ -80,7 +86,7 @@ TraceExport::TraceExport(const QVector<TraceEvent> &events, QVector<ThreadLane> 
             if (const int i = requestSpan.value(event.requestId, -1); i >= 0) {
                 m_spans[i].endNs = event.timeNs;
                 m_spans[i].httpStatus = event.httpStatus;
-                m_spans[i].status = TaskStatus::Ok;
+                m_spans[i].status = event.httpStatus == TraceEvent::AbandonedStatus ? TaskStatus::Cancelled : TaskStatus::Ok;
             }
             break;
         case TraceEvent::Type::TaskStarted: {
@@ -128,6 +134,8 @@ QJsonObject TraceExport::spanArgs(const Span &span) const
     if (span.isRequest()) {
         args.insert(QStringLiteral("http_status"), span.httpStatus);
         args.insert(QStringLiteral("deadline_ms"), toMs(span.deadlineNs));
+        if (span.endNs >= 0)
+            args.insert(QStringLiteral("outcome"), requestOutcome(span));
     } else {
         args.insert(QStringLiteral("account"), FanOutPlan::accountName(span.task));
         args.insert(QStringLiteral("status"), taskStatusName(span.status));
@@ -176,7 +184,10 @@ QByteArray TraceExport::chromeTraceJson() const
         if (span.lane < 0)
             continue;
         const qint64 end = span.endNs < 0 ? m_nowNs : span.endNs;
-        const QString name = span.isRequest() ? m_routes.value(span.route) : FanOutPlan::accountName(span.task);
+        QString name = span.isRequest() ? m_routes.value(span.route) : FanOutPlan::accountName(span.task);
+        // Named apart, as the "ran on" spans are, so that a trace viewer shows it at a glance.
+        if (span.isRequest() && span.status == TaskStatus::Cancelled)
+            name += QStringLiteral(" (abandoned)");
         const QString category = span.isRequest() ? QStringLiteral("request") : QStringLiteral("task");
         const QJsonObject args = spanArgs(span);
         const bool async = overlapping.contains({ span.lane, span.isRequest() });
@@ -220,7 +231,7 @@ QByteArray TraceExport::csv() const
             span.isRequest() ? QString() : QString::number(span.task),
             span.isRequest() ? QString() : FanOutPlan::accountName(span.task),
             span.isRequest() ? QString() : taskKindName(span.kind),
-            open ? QStringLiteral("running") : (span.isRequest() ? QStringLiteral("answered") : taskStatusName(span.status)),
+            open ? QStringLiteral("running") : (span.isRequest() ? requestOutcome(span) : taskStatusName(span.status)),
             span.isRequest() && !open ? QString::number(span.httpStatus) : QString(),
             csvField(laneName(span.lane)),
             QString::number(toMs(span.startNs), 'f', 3),

@@ -35,6 +35,8 @@ public:
         qint64 deadlineNs = -1; // requests
         qint64 releasedNs = -1; // tasks that ran on after being given up
         int httpStatus = 0;
+        // Tasks: their status. Requests: Running, then Ok (answered) or Cancelled (abandoned:
+        // the client hung up, httpStatus is TraceEvent::AbandonedStatus).
         TaskStatus status = TaskStatus::Running;
         TaskKind kind = TaskKind::Timer;
         bool outlives = false;

@@ -131,7 +131,7 @@ void TestCli::headlessServesAndStopsOnSigterm()
     QCOMPARE(server.exitStatus(), QProcess::NormalExit);
     QCOMPARE(server.exitCode(), 0);
     QVERIFY(client.waitForFinished(5000));
-    QCOMPARE(client.exitCode(), 1); // no answer: the server went away
+    QCOMPARE(client.exitCode(), 0); // answered: its view was cut short, the answer sent before the server went
 }
 
 void TestCli::loopbackByDefaultWithoutWarning()

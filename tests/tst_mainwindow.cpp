@@ -7,6 +7,9 @@
 #include "requestpanel.h"
 #include "selectiondetails.h"
 #include "serverhost.h"
+#include "servermetrics.h"
+#include "task.h"
+#include "timelinelegend.h"
 #include "timelinemodel.h"
 #include "timelinestyle.h"
 #include "timelineview.h"
@@ -24,6 +27,7 @@
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTemporaryDir>
+#include <QTcpSocket>
 #include <QtTest>
 
 class TestMainWindow : public QObject
@@ -38,6 +42,8 @@ private Q_SLOTS:
     void timedOutTasksShowAsTimedOut();
     void requestsFromOtherClientsAppearToo();
     void timelinePaintsTheSpans();
+    void abandonedRequestIsDrawnApart();
+    void legendWrapsWhenNarrow();
     void controlsMakeTheQuery();
     void loadPanelRunsALoad();
     void loadPanelComparesStrategies();
@@ -45,6 +51,7 @@ private Q_SLOTS:
     void fileMenuExportsTheTrace();
     void selectingShowsTheAnswerOrTheRange();
     void exposureWarningShowsInTheStatusBar();
+    void closingTheWindowStopsAtOnce(); // last: it closes the window for good
 
 private:
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
@@ -196,6 +203,69 @@ void TestMainWindow::timelinePaintsTheSpans()
     QVERIFY(count(TimelineStyle::taskColor(TaskStatus::Ok)) > 100);
     QVERIFY(count(TimelineStyle::requestColor(false)) > 100);
     QVERIFY(count(TimelineStyle::deadlineColor()) > 10);
+}
+
+void TestMainWindow::abandonedRequestIsDrawnApart()
+{
+    // A client asks over a raw socket and hangs up while the tasks run.
+    TimelineModel *model = m_window->timelineModel();
+    const int before = int(model->requestIds().size());
+    QTcpSocket client;
+    QSignalSpy connected(&client, &QTcpSocket::connected);
+    client.connectToHost(m_server->url().host(), quint16(m_server->url().port()));
+    QVERIFY(connected.wait(5000));
+    client.write("GET /async-worker?tasks=3&latency_ms=5000 HTTP/1.1\r\nHost: fanscope\r\n\r\n");
+    auto started = [model, before]() -> quint64 {
+        const QVector<quint64> ids = model->requestIds();
+        for (int i = before; i < ids.size(); ++i) {
+            const auto view = model->request(ids.at(i));
+            if (view && view->route == QLatin1String("/async-worker") && !view->tasks.isEmpty())
+                return ids.at(i);
+        }
+        return 0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(started() > 0, 5000);
+    const quint64 id = started();
+    client.abort();
+    QTRY_VERIFY_WITH_TIMEOUT(!model->request(id)->request.isOpen(), 3000);
+    const TimelineModel::RequestView view = *model->request(id);
+    QVERIFY(view.request.isAbandoned());
+    for (const TimelineSpan &task : view.tasks)
+        QCOMPARE(task.status, TaskStatus::Cancelled);
+
+    // Zoomed on it: its bar and its tasks' bars are in their own colours.
+    TimelineView *timeline = m_window->timelineView();
+    timeline->zoom()->fit(view.request.startNs, view.request.endNs);
+    const QImage image = timeline->viewport()->grab().toImage();
+    auto count = [&image](QColor color) {
+        int n = 0;
+        for (int y = 0; y < image.height(); ++y) {
+            for (int x = 0; x < image.width(); ++x)
+                n += image.pixelColor(x, y).rgb() == color.rgb();
+        }
+        return n;
+    };
+    QVERIFY(count(TimelineStyle::abandonedRequestColor()) > 1000);
+    QVERIFY(count(TimelineStyle::taskColor(TaskStatus::Cancelled)) > 1000);
+    timeline->zoom()->setFollowLive(true);
+}
+
+void TestMainWindow::legendWrapsWhenNarrow()
+{
+    TimelineLegend legend;
+    const int wide = legend.sizeHint().width();
+    const int oneRow = legend.heightForWidth(wide);
+    QVERIFY(legend.heightForWidth(wide / 2) >= 2 * oneRow);
+    // In the window, every entry shows: the legend is as tall as its width needs, narrow or wide.
+    auto *shown = m_window->findChild<TimelineLegend *>();
+    QVERIFY(shown);
+    const QSize size = m_window->size();
+    for (int width : { 900, 2 * wide + 600 }) {
+        m_window->resize(width, size.height());
+        QTRY_COMPARE(shown->height(), shown->heightForWidth(shown->width()));
+    }
+    QCOMPARE(shown->height(), oneRow);
+    m_window->resize(size);
 }
 
 void TestMainWindow::controlsMakeTheQuery()
@@ -382,6 +452,35 @@ void TestMainWindow::exposureWarningShowsInTheStatusBar()
     QVERIFY(label->isVisible());
     QVERIFY(label->text().contains(QLatin1String("0.0.0.0")));
     QCOMPARE(label->toolTip(), exposed.exposureWarning());
+}
+
+void TestMainWindow::closingTheWindowStopsAtOnce()
+{
+    // Requests in flight from the window itself: a load of blocking /thread-pool requests and a
+    // button's /async-continuation, all of ten-second tasks.
+    FanOutSpec spec;
+    spec.tasks = 3;
+    spec.latencyMs = 10000;
+    spec.timeoutMs = 20000;
+    m_window->requestPanel()->setSpec(spec);
+    LoadPanel *load = m_window->loadPanel();
+    load->setLoad(QStringLiteral("/thread-pool"), 20, 20);
+    QVERIFY(QMetaObject::invokeMethod(load, &LoadPanel::start));
+    QTest::mouseClick(m_window->requestPanel()->button(QStringLiteral("/async-continuation")), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->metrics()->busyWorkers.load(), 3, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(Task::liveCount() >= 3 * 3 + 3, 10000); // every worker's and the button's tasks run
+
+    // What fanscope does when its window closes: the window goes (its clients with it), then
+    // the server stops. Both at once, and nothing is left running.
+    QVERIFY(m_window->close());
+    QVERIFY(!m_window->isVisible());
+    QElapsedTimer clock;
+    clock.start();
+    m_window.reset();
+    m_server->stop();
+    qInfo("window closed and server stopped in %lld ms", clock.elapsed());
+    QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
+    QCOMPARE(Task::liveCount(), 0);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -1,6 +1,7 @@
 // Every strategy: tasks overlap (or not, for /sequential), results are complete and right, the
-// deadline holds, unfinished tasks are cancelled and leave nothing behind; the loop-worker
-// helpers waitFor / waitResults / awaitOne.
+// deadline holds, unfinished tasks are cancelled and leave nothing behind, an abandoned request
+// gives up at once; the loop-worker helpers waitFor / waitResults / awaitOne.
+#include "abandonment.h"
 #include "fanin.h"
 #include "fanoutplan.h"
 #include "loopworker.h"
@@ -45,6 +46,10 @@ private Q_SLOTS:
     void cpuTaskStopsAtTheDeadline();
     void abortAllReleasesWaitingViews_data();
     void abortAllReleasesWaitingViews();
+    void abandonmentGivesUpAtOnce_data();
+    void abandonmentGivesUpAtOnce();
+    void abandonedBeforeItStartsRunsNothing_data();
+    void abandonedBeforeItStartsRunsNothing();
 
     void waitForSplitsDoneAndNotDone();
     void waitResultsKeepsOnlySuccesses();
@@ -59,6 +64,8 @@ private Q_SLOTS:
 
 private:
     FanOutStrategy *strategy(const QString &name) const;
+    // Whether an event of this type was recorded for the request (any request if 0) since seq.
+    bool recordedSince(quint64 seq, TraceEvent::Type type, quint64 requestId = 0) const;
     std::shared_ptr<FanIn> makeFanIn(const FanOutSpec &spec);
 
     std::unique_ptr<TraceRecorder> m_recorder;
@@ -119,6 +126,14 @@ FanOutStrategy *TestStrategies::strategy(const QString &name) const
             return s.get();
     }
     return nullptr;
+}
+
+bool TestStrategies::recordedSince(quint64 seq, TraceEvent::Type type, quint64 requestId) const
+{
+    const QVector<TraceEvent> events = m_recorder->eventsSince(seq);
+    return std::any_of(events.cbegin(), events.cend(), [type, requestId](const TraceEvent &e) {
+        return e.type == type && (requestId == 0 || e.requestId == requestId);
+    });
 }
 
 std::shared_ptr<FanIn> TestStrategies::makeFanIn(const FanOutSpec &spec)
@@ -359,6 +374,79 @@ void TestStrategies::abortAllReleasesWaitingViews()
     again.start();
     QCOMPARE(doomed->execute(makeSpec(2, 30000, 30000)).count(TaskStatus::TimedOut), 2);
     QVERIFY(again.elapsed() < 1000);
+}
+
+void TestStrategies::abandonmentGivesUpAtOnce_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<TaskKind>("kind");
+    for (const char *name : { "sequential", "async-scoped", "async-worker", "async-worker-simple" }) {
+        QTest::addRow("%s timer", name) << QString::fromLatin1(name) << TaskKind::Timer;
+        QTest::addRow("%s cpu", name) << QString::fromLatin1(name) << TaskKind::Cpu;
+    }
+}
+
+void TestStrategies::abandonmentGivesUpAtOnce()
+{
+    // The client hangs up while tasks run: the view returns at once, long before its deadline,
+    // and every task is stopped, CPU work included (it polls between slices).
+    QFETCH(QString, name);
+    QFETCH(TaskKind, kind);
+    FanOutStrategy *running = strategy(name);
+    auto abandonment = std::make_shared<Abandonment>();
+    const quint64 seqBefore = m_recorder->lastSeq();
+    QFuture<FanOutResult> view = QtConcurrent::run([running, abandonment, kind] {
+        return running->execute(makeSpec(4, 30000, 30000, kind), abandonment);
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(recordedSince(seqBefore, TraceEvent::Type::TaskStarted), 5000);
+    QElapsedTimer clock;
+    clock.start();
+    abandonment->abandon();
+    QTRY_VERIFY_WITH_TIMEOUT(view.isFinished(), 5000);
+    QVERIFY2(clock.elapsed() < 500, qPrintable(QString::number(clock.elapsed())));
+    const FanOutResult result = view.result();
+    QCOMPARE(result.httpStatus, TraceEvent::AbandonedStatus);
+    QCOMPARE(result.count(TaskStatus::Cancelled), 4);
+    QTRY_COMPARE_WITH_TIMEOUT(Task::liveCount(), 0, 500); // stopped, not left to run on
+    // And the trace says so: the request ended 499 after its tasks ended cancelled.
+    int cancelled = 0;
+    bool ended = false;
+    for (const TraceEvent &e : m_recorder->eventsSince(seqBefore)) {
+        if (e.requestId != result.requestId)
+            continue;
+        QVERIFY(!ended);
+        if (e.type == TraceEvent::Type::TaskEnded)
+            cancelled += e.status == TaskStatus::Cancelled;
+        if (e.type == TraceEvent::Type::RequestEnded) {
+            QCOMPARE(int(e.httpStatus), TraceEvent::AbandonedStatus);
+            ended = true;
+        }
+    }
+    QVERIFY(ended);
+    QCOMPARE(cancelled, 4);
+}
+
+void TestStrategies::abandonedBeforeItStartsRunsNothing_data()
+{
+    addAllRows();
+}
+
+void TestStrategies::abandonedBeforeItStartsRunsNothing()
+{
+    // Abandoned while it waited for a worker: when the view gets one, nothing of it runs.
+    QFETCH(QString, name);
+    auto abandonment = std::make_shared<Abandonment>();
+    abandonment->abandon();
+    const quint64 seqBefore = m_recorder->lastSeq();
+    QElapsedTimer clock;
+    clock.start();
+    const FanOutResult result = strategy(name)->execute(makeSpec(5, 30000, 30000), abandonment);
+    QVERIFY2(clock.elapsed() < 500, qPrintable(QString::number(clock.elapsed())));
+    QCOMPARE(result.httpStatus, TraceEvent::AbandonedStatus);
+    QCOMPARE(result.count(TaskStatus::Cancelled), 5);
+    for (const TaskOutcome &task : result.tasks)
+        QCOMPARE(task.startNs, -1);
+    QVERIFY(!recordedSince(seqBefore, TraceEvent::Type::TaskStarted, result.requestId));
 }
 
 void TestStrategies::waitForSplitsDoneAndNotDone()

@@ -34,6 +34,7 @@ private Q_SLOTS:
     void hitTesting_data();
     void hitTesting();
     void rangeStatistics();
+    void abandonedRequestEndsCancelled();
 
 private:
     static ThreadLane lane(int id, ThreadKind kind, int ordinal);
@@ -157,6 +158,7 @@ void TestTimelineModel::tasksEndWithTheirStatus_data()
     QTest::addRow("ok") << TaskStatus::Ok;
     QTest::addRow("failed") << TaskStatus::Failed;
     QTest::addRow("timed out") << TaskStatus::TimedOut;
+    QTest::addRow("cancelled") << TaskStatus::Cancelled;
 }
 
 void TestTimelineModel::tasksEndWithTheirStatus()
@@ -474,6 +476,34 @@ void TestTimelineModel::rangeStatistics()
     const auto none = m_model->statistics(2000 * Ms, 3000 * Ms);
     QCOMPARE(none.tasks, 0);
     QCOMPARE(none.taskP99Ms, 0.0);
+}
+
+void TestTimelineModel::abandonedRequestEndsCancelled()
+{
+    // The client hung up: the tasks end cancelled, the request with 499, and both say so.
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->addLane(lane(1, ThreadKind::Loop, 1));
+    TraceEvent ended = requestEnded(1, 0, 40 * Ms);
+    ended.httpStatus = TraceEvent::AbandonedStatus;
+    m_model->applyEvents({
+        requestStarted(1, 0, 0, 3000, 2),
+        taskStarted(1, 0, 1, 1 * Ms),
+        taskEnded(1, 0, 1, 40 * Ms, TaskStatus::Cancelled),
+        taskEnded(1, 1, -1, 40 * Ms, TaskStatus::Cancelled),
+        ended,
+    });
+    const auto view = m_model->request(1);
+    QVERIFY(!view->request.isOpen());
+    QVERIFY(view->request.isAbandoned());
+    QCOMPARE(view->request.status, TaskStatus::Cancelled);
+    QCOMPARE(view->request.httpStatus, qint16(TraceEvent::AbandonedStatus));
+    QCOMPARE(view->tasks.constFirst().status, TaskStatus::Cancelled);
+    QCOMPARE(view->neverStarted, 1);
+    QCOMPARE(m_model->openSpanCount(), 0);
+    // An answered request is not abandoned.
+    m_model->applyEvents({ requestStarted(2, 0, 50 * Ms, 3000, 0), requestEnded(2, 0, 60 * Ms) });
+    QVERIFY(!m_model->request(2)->request.isAbandoned());
+    QCOMPARE(m_model->request(2)->request.status, TaskStatus::Ok);
 }
 
 QTEST_GUILESS_MAIN(TestTimelineModel)

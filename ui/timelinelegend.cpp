@@ -11,13 +11,15 @@ constexpr int SwatchHeight = 10;
 constexpr int Gap = 6;
 constexpr int Spacing = 16;
 
-enum class Entry { Request, Running, Ok, Failed, TimedOut, RunningOn, Http, Cpu, Deadline };
+enum class Entry { Request, Abandoned, Running, Ok, Failed, TimedOut, Cancelled, RunningOn, Http, Cpu, Deadline };
 
 QString entryText(Entry entry)
 {
     switch (entry) {
     case Entry::Request:
         return TimelineLegend::tr("request");
+    case Entry::Abandoned:
+        return TimelineLegend::tr("abandoned");
     case Entry::Running:
         return TimelineLegend::tr("task running");
     case Entry::Ok:
@@ -26,6 +28,8 @@ QString entryText(Entry entry)
         return TimelineLegend::tr("failed");
     case Entry::TimedOut:
         return TimelineLegend::tr("timed out");
+    case Entry::Cancelled:
+        return TimelineLegend::tr("cancelled");
     case Entry::RunningOn:
         return TimelineLegend::tr("ran on, given up");
     case Entry::Http:
@@ -38,7 +42,7 @@ QString entryText(Entry entry)
     return {};
 }
 
-constexpr Entry Entries[] = { Entry::Request, Entry::Running, Entry::Ok, Entry::Failed, Entry::TimedOut, Entry::RunningOn, Entry::Http, Entry::Cpu, Entry::Deadline };
+constexpr Entry Entries[] = { Entry::Request, Entry::Abandoned, Entry::Running, Entry::Ok, Entry::Failed, Entry::TimedOut, Entry::Cancelled, Entry::RunningOn, Entry::Http, Entry::Cpu, Entry::Deadline };
 
 } // namespace
 
@@ -47,27 +51,72 @@ TimelineLegend::TimelineLegend(QWidget *parent)
 {
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     setToolTip(tr("Requests are drawn on the worker thread that ran them; tasks on the thread that ran them. "
+                  "An abandoned request's client hung up before its answer (HTTP 499): its unfinished tasks were cancelled. "
                   "A notch at a task's start marks http (blue) and cpu (purple) tasks."));
+}
+
+int TimelineLegend::rowHeight() const
+{
+    return std::max(SwatchHeight + 4, fontMetrics().height() + 4);
+}
+
+QVector<QPoint> TimelineLegend::layOut(int width) const
+{
+    QVector<QPoint> corners;
+    int x = 4;
+    int y = 0;
+    for (Entry entry : Entries) {
+        const int entryWidth = SwatchWidth + Gap + fontMetrics().horizontalAdvance(entryText(entry)) + Spacing;
+        if (x > 4 && x + entryWidth - Spacing > width) {
+            x = 4;
+            y += rowHeight();
+        }
+        corners.append(QPoint(x, y));
+        x += entryWidth;
+    }
+    return corners;
 }
 
 QSize TimelineLegend::sizeHint() const
 {
-    int width = 0;
+    int oneRow = 4;
     for (Entry entry : Entries)
-        width += SwatchWidth + Gap + fontMetrics().horizontalAdvance(entryText(entry)) + Spacing;
-    return QSize(width, std::max(SwatchHeight + 4, fontMetrics().height() + 4));
+        oneRow += SwatchWidth + Gap + fontMetrics().horizontalAdvance(entryText(entry)) + Spacing;
+    return QSize(oneRow, heightForWidth(width()));
+}
+
+QSize TimelineLegend::minimumSizeHint() const
+{
+    return QSize(SwatchWidth * 4, rowHeight());
+}
+
+int TimelineLegend::heightForWidth(int width) const
+{
+    return layOut(width).constLast().y() + rowHeight();
+}
+
+void TimelineLegend::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    if (heightForWidth(width()) != height())
+        updateGeometry();
 }
 
 void TimelineLegend::paintEvent(QPaintEvent *)
 {
     QPainter painter(this);
-    int x = 4;
-    const int y = (height() - SwatchHeight) / 2;
-    for (Entry entry : Entries) {
+    const QVector<QPoint> corners = layOut(width());
+    for (int i = 0; i < corners.size(); ++i) {
+        const Entry entry = Entries[i];
+        const int x = corners.at(i).x();
+        const int y = corners.at(i).y() + (rowHeight() - SwatchHeight) / 2;
         const QRectF swatch(x, y, SwatchWidth, SwatchHeight);
         switch (entry) {
         case Entry::Request:
-            TimelineStyle::paintRequest(painter, swatch, false);
+            TimelineStyle::paintRequest(painter, swatch, TimelineStyle::RequestState::Answered);
+            break;
+        case Entry::Abandoned:
+            TimelineStyle::paintRequest(painter, swatch, TimelineStyle::RequestState::Abandoned);
             break;
         case Entry::Running:
             TimelineStyle::paintTask(painter, swatch, TaskStatus::Running);
@@ -80,6 +129,9 @@ void TimelineLegend::paintEvent(QPaintEvent *)
             break;
         case Entry::TimedOut:
             TimelineStyle::paintTask(painter, swatch, TaskStatus::TimedOut);
+            break;
+        case Entry::Cancelled:
+            TimelineStyle::paintTask(painter, swatch, TaskStatus::Cancelled);
             break;
         case Entry::RunningOn:
             TimelineStyle::paintRunningOn(painter, swatch);
@@ -96,10 +148,8 @@ void TimelineLegend::paintEvent(QPaintEvent *)
             TimelineStyle::paintDeadline(painter, x + SwatchWidth / 2.0, y - 1, y + SwatchHeight + 1);
             break;
         }
-        x += SwatchWidth + Gap;
         const QString text = entryText(entry);
         painter.setPen(palette().color(QPalette::WindowText));
-        painter.drawText(QRect(x, 0, fontMetrics().horizontalAdvance(text) + 2, height()), Qt::AlignVCenter, text);
-        x += fontMetrics().horizontalAdvance(text) + Spacing;
+        painter.drawText(QRect(x + SwatchWidth + Gap, corners.at(i).y(), fontMetrics().horizontalAdvance(text) + 2, rowHeight()), Qt::AlignVCenter, text);
     }
 }

@@ -95,7 +95,7 @@ void TimelineModel::applyEvents(const QVector<TraceEvent> &events)
             if (it == m_requests.cend() || !it->span.isValid())
                 break; // started before a clear()
             spanAt(it->span).httpStatus = event.httpStatus;
-            spanAt(it->span).status = TaskStatus::Ok;
+            spanAt(it->span).status = event.httpStatus == TraceEvent::AbandonedStatus ? TaskStatus::Cancelled : TaskStatus::Ok;
             endSpan(it->span, event.timeNs);
             break;
         }

@@ -10,7 +10,8 @@ struct TimelineSpan {
     enum class Type : quint8 { Request, Task };
 
     Type type = Type::Task;
-    TaskStatus status = TaskStatus::Running; // requests: Running, then Ok (answered)
+    // Requests: Running, then Ok (answered) or Cancelled (abandoned: the client hung up first).
+    TaskStatus status = TaskStatus::Running;
     TaskKind kind = TaskKind::Timer;
     qint16 httpStatus = 0; // requests, once answered
     int route = -1; // requests: TraceRecorder::routeName() id
@@ -26,6 +27,7 @@ struct TimelineSpan {
     qint64 releasedNs = -1;
 
     bool isOpen() const { return endNs < 0; }
+    bool isAbandoned() const { return type == Type::Request && status == TaskStatus::Cancelled; }
     bool isRunningOn() const { return outlives && releasedNs < 0; }
     // The end to draw: open spans grow until now.
     qint64 endOr(qint64 nowNs) const { return isOpen() ? std::max(startNs, nowNs) : endNs; }

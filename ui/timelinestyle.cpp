@@ -8,6 +8,11 @@ QColor TimelineStyle::requestColor(bool open)
     return open ? QColor(0x90, 0xb4, 0xe6) : QColor(0x3f, 0x6f, 0xb8);
 }
 
+QColor TimelineStyle::abandonedRequestColor()
+{
+    return QColor(0xcf, 0xd8, 0xdc);
+}
+
 QColor TimelineStyle::taskColor(TaskStatus status)
 {
     switch (status) {
@@ -20,6 +25,8 @@ QColor TimelineStyle::taskColor(TaskStatus status)
         return QColor(0xd3, 0x2f, 0x2f);
     case TaskStatus::TimedOut:
         return QColor(0xf5, 0x8f, 0x00);
+    case TaskStatus::Cancelled:
+        return QColor(0x60, 0x7d, 0x8b);
     }
     return Qt::gray;
 }
@@ -29,11 +36,24 @@ QColor TimelineStyle::deadlineColor()
     return QColor(0xc6, 0x28, 0x28);
 }
 
-void TimelineStyle::paintRequest(QPainter &painter, const QRectF &rect, bool open)
+void TimelineStyle::paintRequest(QPainter &painter, const QRectF &rect, RequestState state)
 {
-    // Whole pixels and fills only, as for tasks: the fast path of the raster engine.
+    // Whole pixels and fills where it can: the raster engine's fast path.
     const QRect bar = rect.toAlignedRect();
-    const QColor color = requestColor(open);
+    if (state == RequestState::Abandoned) {
+        const QColor ink(0x45, 0x5a, 0x64);
+        painter.fillRect(bar, abandonedRequestColor());
+        if (bar.width() >= 3) {
+            painter.setPen(QPen(ink, 1, Qt::DashLine));
+            painter.setBrush(Qt::NoBrush);
+            painter.drawRect(QRectF(bar).adjusted(0.5, 0.5, -0.5, -0.5));
+            painter.setPen(QPen(ink, 1));
+            const qreal middle = QRectF(bar).center().y();
+            painter.drawLine(QPointF(bar.left(), middle), QPointF(bar.right() + 1, middle));
+        }
+        return;
+    }
+    const QColor color = requestColor(state == RequestState::Open);
     if (bar.width() >= 3 && bar.height() >= 3) {
         painter.fillRect(bar, color.darker(140));
         painter.fillRect(bar.adjusted(1, 1, -1, -1), color);
@@ -57,12 +77,15 @@ void TimelineStyle::paintTask(QPainter &painter, const QRectF &rect, TaskStatus 
     } else {
         painter.fillRect(bar, color);
     }
-    // Patterns: failed is cross-hatched, timed out is striped, running is outlined with dashes.
+    // Patterns: failed is cross-hatched, timed out is striped, cancelled (its request abandoned)
+    // is lined across, running is outlined with dashes.
     Qt::BrushStyle pattern = Qt::NoBrush;
     if (status == TaskStatus::Failed)
         pattern = Qt::DiagCrossPattern;
     else if (status == TaskStatus::TimedOut)
         pattern = Qt::BDiagPattern;
+    else if (status == TaskStatus::Cancelled)
+        pattern = Qt::HorPattern;
     if (pattern != Qt::NoBrush && bar.width() >= 3)
         painter.fillRect(bar, QBrush(color.darker(170), pattern));
     if (outlined && running) {

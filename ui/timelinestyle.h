@@ -14,11 +14,19 @@ class QRectF;
 class TimelineStyle
 {
 public:
+    enum class RequestState {
+        Open,
+        Answered,
+        Abandoned, // its client hung up first: no answer was sent (HTTP 499)
+    };
+
     static QColor requestColor(bool open);
+    static QColor abandonedRequestColor();
     static QColor taskColor(TaskStatus status);
     static QColor deadlineColor();
 
-    static void paintRequest(QPainter &painter, const QRectF &rect, bool open);
+    // An abandoned request is pale, outlined in dashes and struck through: nobody got it.
+    static void paintRequest(QPainter &painter, const QRectF &rect, RequestState state);
     static void paintTask(QPainter &painter, const QRectF &rect, TaskStatus status);
     // The part of a task that ran on after its request gave up on it (it could not be stopped).
     static void paintRunningOn(QPainter &painter, const QRectF &rect);

@@ -517,10 +517,14 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
         lastRight[key] = x1;
         if (span.type == TimelineSpan::Type::Request) {
             const QRectF bar(x0, stripTop + (span.slot % requestSlots) * requestH, x1 - x0, std::max(1.0, requestH - (requestH >= 4 ? 1 : 0)));
-            TimelineStyle::paintRequest(painter, bar, span.isOpen());
+            using State = TimelineStyle::RequestState;
+            const State state = span.isOpen() ? State::Open : span.isAbandoned() ? State::Abandoned : State::Answered;
+            TimelineStyle::paintRequest(painter, bar, state);
             if (bar.width() > 50 && bar.height() >= painter.fontMetrics().height() - 4) {
-                painter.setPen(span.isOpen() ? pal.color(QPalette::Text) : QColor(Qt::white));
-                const QString label = QStringLiteral("#%1 %2").arg(span.requestId).arg(m_model->routeName(span.route));
+                painter.setPen(state == State::Answered ? QColor(Qt::white) : pal.color(QPalette::Text));
+                QString label = QStringLiteral("#%1 %2").arg(span.requestId).arg(m_model->routeName(span.route));
+                if (state == State::Abandoned)
+                    label += tr(" · abandoned");
                 painter.drawText(bar.adjusted(4, 0, -2, 0), Qt::AlignLeft | Qt::AlignVCenter,
                     painter.fontMetrics().elidedText(label, Qt::ElideRight, int(bar.width()) - 6));
             }

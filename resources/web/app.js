@@ -8,7 +8,11 @@
   const COLOR = {
     request: '#3f6fb8', requestOpen: '#90b4e6', running: '#a5d6a7', ok: '#2e9d4f', failed: '#d32f2f',
     timed_out: '#f58f00', deadline: '#c62828', ranOn: '#757575', http: '#1565c0', cpu: '#6a1b9a',
+    abandoned: '#cfd8dc', abandonedInk: '#455a64', cancelled: '#607d8b',
   };
+  // A request_end with this status was abandoned: its client hung up first (nginx's 499), no
+  // answer was sent, and its unfinished tasks ended 'cancelled'.
+  const ABANDONED = 499;
   const LANE_COLOR = { worker: '#3f6fb8', continuations: '#bdbdbd', loop: '#7b1fa2', pool: '#00838f', upstream: '#6d4c41', thread: '#9e9e9e' };
   const KIND_ORDER = { worker: 0, continuations: 1, loop: 2, pool: 3, upstream: 4, thread: 5 };
   const LABEL_W = 118, AXIS_H = 24, PAD = 3, STRIP_H = 12, GAP = 2, SLOT_H = 7, MAX_TASK_H = 84, MAX_STRIP_H = 72, EMPTY_H = 8;
@@ -99,7 +103,7 @@
       case 'request_end': {
         const r = state.requests.get(e.request);
         if (!r || r.end !== null) break;
-        r.end = e.t_ms; r.http = e.http_status;
+        r.end = e.t_ms; r.http = e.http_status; r.abandoned = e.http_status === ABANDONED;
         laneOf(r.lane).reqSlots.release(r.slot, r.end);
         state.open--;
         extend(r.end);
@@ -275,6 +279,7 @@
   const TILES = {
     failed: makePattern((g) => { g.beginPath(); g.moveTo(0, 0); g.lineTo(8, 8); g.moveTo(8, 0); g.lineTo(0, 8); g.stroke(); }, darker(COLOR.failed, 1.7)),
     timed_out: makePattern((g) => { g.beginPath(); g.moveTo(0, 8); g.lineTo(8, 0); g.stroke(); }, darker(COLOR.timed_out, 1.7)),
+    cancelled: makePattern((g) => { g.fillRect(0, 3, 8, 1); g.fillRect(0, 7, 8, 1); }, darker(COLOR.cancelled, 1.7)),
     ranOn: makePattern((g) => { g.fillRect(1, 1, 1, 1); g.fillRect(5, 5, 1, 1); g.fillRect(1, 5, 1, 1); g.fillRect(5, 1, 1, 1); }, COLOR.ranOn),
   };
   const patterns = new Map();
@@ -283,17 +288,29 @@
     return patterns.get(name);
   }
 
-  function paintRequest(ctx, x, y, w, h, open) {
-    ctx.fillStyle = open ? COLOR.requestOpen : COLOR.request;
+  // state: 'open', 'answered' or 'abandoned' (pale, outlined in dashes, struck through).
+  function paintRequest(ctx, x, y, w, h, state) {
+    if (state === 'abandoned') {
+      ctx.fillStyle = COLOR.abandoned;
+      ctx.fillRect(x, y, w, h);
+      if (w >= 3) {
+        ctx.strokeStyle = COLOR.abandonedInk;
+        ctx.setLineDash([3, 2]); ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1); ctx.setLineDash([]);
+        ctx.beginPath(); ctx.moveTo(x, y + h / 2); ctx.lineTo(x + w, y + h / 2); ctx.stroke();
+      }
+      return;
+    }
+    const color = state === 'open' ? COLOR.requestOpen : COLOR.request;
+    ctx.fillStyle = color;
     ctx.fillRect(x, y, w, h);
-    if (w >= 3) { ctx.strokeStyle = darker(open ? COLOR.requestOpen : COLOR.request, 1.4); ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1); }
+    if (w >= 3) { ctx.strokeStyle = darker(color, 1.4); ctx.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1); }
   }
 
   function paintTask(ctx, x, y, w, h, status) {
     const color = COLOR[status] || COLOR.running;
     ctx.fillStyle = color;
     ctx.fillRect(x, y, w, h);
-    if ((status === 'failed' || status === 'timed_out') && w >= 3) {
+    if ((status === 'failed' || status === 'timed_out' || status === 'cancelled') && w >= 3) {
       ctx.fillStyle = pattern(ctx, status);
       ctx.fillRect(x, y, w, h);
     }
@@ -399,11 +416,12 @@
         const x0 = xOf(r.start), x1 = Math.max(x0 + 1, xOf(r.end ?? Math.max(r.start, now)));
         if (x1 < left || x0 > right) continue;
         const by = stripTop + (r.slot % reqSlots) * reqH, bh = Math.max(1, reqH - (reqH >= 4 ? 1 : 0));
-        paintRequest(ctx, x0, by, x1 - x0, bh, r.end === null);
+        const state = r.end === null ? 'open' : r.abandoned ? 'abandoned' : 'answered';
+        paintRequest(ctx, x0, by, x1 - x0, bh, state);
         drawn++;
         if (x1 - x0 > 50 && bh >= 10) {
-          ctx.fillStyle = r.end === null ? fg : '#ffffff';
-          ctx.fillText(`#${r.id} ${r.route}`, x0 + 4, by + bh / 2, x1 - x0 - 6);
+          ctx.fillStyle = state === 'answered' ? '#ffffff' : fg;
+          ctx.fillText(`#${r.id} ${r.route}` + (r.abandoned ? ' · abandoned' : ''), x0 + 4, by + bh / 2, x1 - x0 - 6);
         }
         const dx = xOf(r.deadline);
         const cut = r.end !== null && r.end >= r.deadline - 2;
@@ -576,11 +594,13 @@
   // ---- the legend, drawn with the timeline's own painters ----------------------------------------
   function legend() {
     const entries = [
-      ['request', (c) => paintRequest(c, 0, 1, 28, 10, false)],
+      ['request', (c) => paintRequest(c, 0, 1, 28, 10, 'answered')],
+      ['abandoned', (c) => paintRequest(c, 0, 1, 28, 10, 'abandoned')],
       ['task running', (c) => paintTask(c, 0, 1, 28, 10, 'running')],
       ['ok', (c) => paintTask(c, 0, 1, 28, 10, 'ok')],
       ['failed', (c) => paintTask(c, 0, 1, 28, 10, 'failed')],
       ['timed out', (c) => paintTask(c, 0, 1, 28, 10, 'timed_out')],
+      ['cancelled', (c) => paintTask(c, 0, 1, 28, 10, 'cancelled')],
       ['ran on, given up', (c) => paintRanOn(c, 0, 1, 28, 10)],
       ['http', (c) => { paintTask(c, 0, 1, 28, 10, 'ok'); paintKindMark(c, 0, 1, 28, 10, 'http'); }],
       ['cpu', (c) => { paintTask(c, 0, 1, 28, 10, 'ok'); paintKindMark(c, 0, 1, 28, 10, 'cpu'); }],

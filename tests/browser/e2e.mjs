@@ -68,14 +68,16 @@ try {
   const lanes = await page.evaluate(() => window.fanscope.lanes());
   check(tasks.every((t) => lanes.find((l) => l.id === t.lane)?.kind === 'loop'), 'its tasks are on the loop thread\'s lane');
   check(await page.evaluate(() => window.fanscope.drawnBars()) >= drawnBefore + 5, 'the canvas draws the request and its task bars');
-  // And pixels: the "ok" green is on the canvas.
-  const green = await page.evaluate(() => {
+  // And pixels: the "ok" green is on the canvas, once the next frame has drawn the ended tasks.
+  const okGreenPixels = () => page.evaluate(() => {
     const canvas = document.getElementById('timeline');
     const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     let n = 0;
     for (let i = 0; i < data.length; i += 4) if (data[i] === 0x2e && data[i + 1] === 0x9d && data[i + 2] === 0x4f) n++;
     return n;
   });
+  let green = 0;
+  await until(async () => (green = await okGreenPixels()) > 200, 2000, 'ok-green pixels');
   check(green > 200, `the canvas has ok-green pixels (${green})`);
 
   // A second page; a request from another client shows on both within 250 ms of happening.

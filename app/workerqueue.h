@@ -1,0 +1,58 @@
+#pragma once
+
+// Admits fan-out views to the request worker pool, on the server's thread: at most one view per
+// worker runs, at most maxQueue more wait in arrival order, and the rest are turned away at once.
+//
+// The queue is ours rather than QThreadPool's so that a request whose client hangs up while it
+// waits can be taken out, free its place at once and never run, and so that a stopping server
+// can answer the ones still waiting instead of dropping them.
+#include "httpreply.h"
+
+#include <QObject>
+
+#include <deque>
+#include <functional>
+
+class QThreadPool;
+
+class WorkerQueue : public QObject
+{
+    Q_OBJECT
+public:
+    using View = std::function<HttpReply()>; // runs on a worker
+    using Answer = std::function<void(const HttpReply &)>; // runs on this thread afterwards
+    using Ticket = quint64; // 0: refused
+
+    WorkerQueue(QThreadPool &workers, int maxQueue, QObject *parent = nullptr);
+
+    // Runs the view on a free worker, or queues it if none is free; its answer is then called on
+    // this thread (before submit() returns, if the view is that quick). Returns 0, calling
+    // nothing, if the queue is full or closed.
+    Ticket submit(View view, Answer answer);
+    // Takes the request out of the queue if it still waits there: it never runs and its answer
+    // is never called. Returns whether it was waiting.
+    bool withdraw(Ticket ticket);
+    // Admits nothing more; the requests still waiting are answered `refusal` now. Views running
+    // go on and are answered as usual.
+    void close(const HttpReply &refusal);
+
+    bool isClosed() const { return m_closed; }
+    int running() const { return m_running; }
+    int waiting() const { return int(m_waiting.size()); }
+
+private:
+    struct Waiting {
+        Ticket ticket;
+        View view;
+        Answer answer;
+    };
+    void dispatch(View view, Answer answer);
+    void dispatchWaiting();
+
+    QThreadPool &m_workers;
+    const int m_maxQueue;
+    std::deque<Waiting> m_waiting;
+    int m_running = 0;
+    Ticket m_lastTicket = 0;
+    bool m_closed = false;
+};
