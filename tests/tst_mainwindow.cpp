@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QNetworkReply>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -39,8 +40,13 @@ private Q_SLOTS:
     void loadPanelComparesStrategies();
     void fileMenuExportsTheTrace_data();
     void fileMenuExportsTheTrace();
+    void menusShowEveryShortcut_data();
+    void menusShowEveryShortcut();
+    void saveScreenshotWritesTheWindow();
+    void arrowKeysPanTheTimelineWhenItHasTheFocus();
 
 private:
+    QAction *menuAction(const QString &menu, const QString &text) const;
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
 
     std::unique_ptr<TraceRecorder> m_recorder;
@@ -307,6 +313,95 @@ void TestMainWindow::fileMenuExportsTheTrace()
     QTRY_VERIFY((box = m_window->findChild<QMessageBox *>()) != nullptr);
     QVERIFY(box->text().contains(QStringLiteral("no/such/folder")));
     box->close();
+}
+
+QAction *TestMainWindow::menuAction(const QString &menu, const QString &text) const
+{
+    for (QAction *top : m_window->menuBar()->actions()) {
+        if (top->text() != menu || !top->menu())
+            continue;
+        for (QAction *action : top->menu()->actions()) {
+            if (action->text() == text)
+                return action;
+        }
+    }
+    return nullptr;
+}
+
+void TestMainWindow::menusShowEveryShortcut_data()
+{
+    QTest::addColumn<QString>("menu");
+    QTest::addColumn<QString>("action");
+    QTest::addColumn<QKeySequence>("shortcut");
+    QTest::addRow("export trace") << QStringLiteral("&File") << QStringLiteral("Export &trace…") << QKeySequence(Qt::CTRL | Qt::Key_E);
+    QTest::addRow("export csv") << QStringLiteral("&File") << QStringLiteral("Export spans as &CSV…") << QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E);
+    QTest::addRow("screenshot") << QStringLiteral("&File") << QStringLiteral("Save &screenshot…") << QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S);
+    QTest::addRow("quit") << QStringLiteral("&File") << QStringLiteral("&Quit") << QKeySequence(Qt::CTRL | Qt::Key_Q);
+    QTest::addRow("follow") << QStringLiteral("&View") << QStringLiteral("&Follow live") << QKeySequence(Qt::Key_F);
+    QTest::addRow("fit") << QStringLiteral("&View") << QStringLiteral("Zoom to &fit") << QKeySequence(Qt::Key_0);
+    QTest::addRow("zoom in") << QStringLiteral("&View") << QStringLiteral("Zoom &in") << QKeySequence(QKeySequence::ZoomIn);
+    QTest::addRow("zoom out") << QStringLiteral("&View") << QStringLiteral("Zoom &out") << QKeySequence(QKeySequence::ZoomOut);
+    QTest::addRow("pan left") << QStringLiteral("&View") << QStringLiteral("Pan &left") << QKeySequence(Qt::Key_Left);
+    QTest::addRow("pan right") << QStringLiteral("&View") << QStringLiteral("Pan &right") << QKeySequence(Qt::Key_Right);
+    QTest::addRow("clear") << QStringLiteral("&View") << QStringLiteral("&Clear timeline") << QKeySequence(Qt::CTRL | Qt::Key_L);
+}
+
+void TestMainWindow::menusShowEveryShortcut()
+{
+    QFETCH(QString, menu);
+    QFETCH(QString, action);
+    QFETCH(QKeySequence, shortcut);
+    QAction *found = menuAction(menu, action);
+    QVERIFY2(found, qPrintable(menu + QLatin1String(" > ") + action));
+    QCOMPARE(found->shortcut(), shortcut);
+    QVERIFY(!shortcut.isEmpty());
+    // A menu prints the shortcut beside the item unless told not to.
+    QVERIFY(!QCoreApplication::testAttribute(Qt::AA_DontShowShortcutsInContextMenus) || found->isShortcutVisibleInContextMenu());
+}
+
+void TestMainWindow::saveScreenshotWritesTheWindow()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("window.png"));
+    QVERIFY(m_window->saveScreenshot(path));
+    const QImage image(path);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), m_window->size() * m_window->devicePixelRatio());
+    QVERIFY(!m_window->saveScreenshot(dir.filePath(QStringLiteral("no/such/folder/x.png"))));
+}
+
+void TestMainWindow::arrowKeysPanTheTimelineWhenItHasTheFocus()
+{
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    TimelineView *view = m_window->timelineView();
+    TimelineZoom *zoom = view->zoom();
+    const qint64 s = 1000000000;
+    zoom->setFollowLive(false);
+    zoom->setRange(10 * s, 20 * s);
+
+    view->setFocus();
+    QTRY_VERIFY(view->hasFocus());
+    QTest::keyClick(view, Qt::Key_Left);
+    QCOMPARE(zoom->startNs(), 9 * s); // a tenth of the visible width
+    QCOMPARE(zoom->widthNs(), 10 * s);
+    QTest::keyClick(view, Qt::Key_Right);
+    QTest::keyClick(view, Qt::Key_Right);
+    QCOMPARE(zoom->startNs(), 11 * s);
+
+    // Elsewhere the arrows keep their usual jobs (moving between buttons, tabs, text).
+    for (QWidget *other : std::initializer_list<QWidget *> { m_window->requestPanel()->button(QStringLiteral("/async-worker")),
+             m_window->requestPanel()->findChild<QSpinBox *>() }) {
+        QVERIFY(other);
+        other->setFocus();
+        QTRY_VERIFY(other->hasFocus());
+        QTest::keyClick(other, Qt::Key_Left);
+        QCOMPARE(zoom->startNs(), 11 * s);
+    }
+    // The menu item pans from anywhere, and panning stops following live time.
+    zoom->setFollowLive(true);
+    menuAction(QStringLiteral("&View"), QStringLiteral("Pan &left"))->trigger();
+    QVERIFY(!zoom->followsLive());
 }
 
 QTEST_MAIN(TestMainWindow)

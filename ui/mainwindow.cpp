@@ -116,9 +116,11 @@ void MainWindow::createMenus()
     QAction *exportCsv = file->addAction(tr("Export spans as &CSV…"), this, [this] { askAndExport(TraceExport::Format::Csv); });
     exportCsv->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     exportCsv->setToolTip(tr("Save one line per request and task span, for a spreadsheet"));
+    addScreenshotAction(file);
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
-    quit->setShortcut(QKeySequence::Quit);
+    // Not QKeySequence::Quit: some platforms (Windows, offscreen) have no standard key for it.
+    quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *follow = view->addAction(tr("&Follow live"));
@@ -130,6 +132,7 @@ void MainWindow::createMenus()
     view->addAction(tr("Zoom to &fit"), QKeySequence(Qt::Key_0), m_view, &TimelineView::zoomToFit);
     view->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, m_view, &TimelineView::zoomIn);
     view->addAction(tr("Zoom &out"), QKeySequence::ZoomOut, m_view, &TimelineView::zoomOut);
+    addPanActions(view);
     view->addSeparator();
     view->addAction(tr("&Clear timeline"), QKeySequence(Qt::CTRL | Qt::Key_L), m_model, &TimelineModel::clear);
 
@@ -181,4 +184,52 @@ void MainWindow::showAbout()
            "<p>Server: %2<br>Built with Qt %3, running on Qt %4.</p>")
             .arg(QStringLiteral(FANSCOPE_VERSION), m_serverUrl.toString(), QStringLiteral(QT_VERSION_STR),
                 QString::fromLatin1(qVersion())));
+}
+
+void MainWindow::addScreenshotAction(QMenu *file)
+{
+    QAction *screenshot = file->addAction(tr("Save &screenshot…"), this, &MainWindow::askAndSaveScreenshot);
+    screenshot->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    screenshot->setToolTip(tr("Save a picture of this window as PNG"));
+}
+
+void MainWindow::askAndSaveScreenshot()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save screenshot"),
+        QDir::home().filePath(QStringLiteral("fanscope.png")), tr("PNG images (*.png)"));
+    if (path.isEmpty())
+        return;
+    if (saveScreenshot(path)) {
+        statusBar()->showMessage(tr("Saved the window to %1").arg(QDir::toNativeSeparators(path)), 10000);
+        return;
+    }
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Screenshot failed"),
+        tr("Could not write %1.").arg(QDir::toNativeSeparators(path)), QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+bool MainWindow::saveScreenshot(const QString &path)
+{
+    // grab() renders the widgets themselves, not the screen: no dialog or other window in the way.
+    return grab().save(path, "PNG");
+}
+
+void MainWindow::addPanActions(QMenu *view)
+{
+    // A tenth of the visible width per press, the way a scroll bar's arrow steps.
+    auto pan = [this](int direction) {
+        TimelineZoom *zoom = m_view->zoom();
+        zoom->panBy(direction * zoom->widthNs() / 10);
+    };
+    QAction *left = view->addAction(tr("Pan &left"), this, [pan] { pan(-1); });
+    left->setShortcut(Qt::Key_Left);
+    QAction *right = view->addAction(tr("Pan &right"), this, [pan] { pan(+1); });
+    right->setShortcut(Qt::Key_Right);
+    for (QAction *action : { left, right }) {
+        // Bare arrow keys move the cursor in spin boxes, switch tabs and walk buttons: they pan
+        // only while the timeline has the focus. The menu items work from anywhere.
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        m_view->addAction(action);
+    }
 }

@@ -8,6 +8,7 @@
 #include <QUrl>
 
 class LoadPanel;
+class QMenu;
 class RequestPanel;
 class QTabWidget;
 class TimelineModel;
@@ -26,6 +27,8 @@ public:
     // File > Export: writes the recorded timeline to `path` off the GUI thread, then says in the
     // status bar how it went. The future gives the spans written, or -1.
     QFuture<int> exportTrace(const QString &path, TraceExport::Format format);
+    // File > Save screenshot: the window as it is drawn now, at the screen's device pixel ratio.
+    bool saveScreenshot(const QString &path);
 
     RequestPanel *requestPanel() const { return m_requestPanel; }
     LoadPanel *loadPanel() const { return m_loadPanel; }
@@ -38,6 +41,9 @@ private:
     void createMenus();
     void askAndExport(TraceExport::Format format);
     void showAbout();
+    void addScreenshotAction(QMenu *file);
+    void askAndSaveScreenshot();
+    void addPanActions(QMenu *view);
 
     TraceRecorder &m_recorder;
     QUrl m_serverUrl;
