@@ -125,6 +125,7 @@ int main(int argc, char *argv[])
         const QString summary = QObject::tr("%n worker(s)", nullptr, options.server.workers) + QStringLiteral(" · ")
             + QObject::tr("%n loop thread(s)", nullptr, options.server.loopThreads);
         window = std::make_unique<MainWindow>(recorder, server.url(), routes, summary);
+        window->setServerLoadProvider([&server] { return server.load(); });
         window->show();
         if (!options.runPath.isEmpty()) {
             const QUrl run(options.runPath);

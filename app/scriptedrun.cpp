@@ -2,6 +2,7 @@
 
 #include "mainwindow.h"
 #include "requestpanel.h"
+#include "serverloadlabel.h"
 #include "timelinemodel.h"
 #include "timelineview.h"
 
@@ -61,6 +62,7 @@ void ScriptedRun::captureWhenDrawn()
     // Charts and other graphics views apply their changes from the event loop: let them, then
     // grab() paints the window now.
     QCoreApplication::processEvents();
+    m_window->serverLoadLabel()->refresh(); // the figures as of the answer, not up to 250 ms before
     if (!m_window->grab().save(m_screenshotFile, "PNG")) {
         std::fprintf(stderr, "fanscope: cannot write the screenshot to %s\n", qPrintable(m_screenshotFile));
         Q_EMIT finished(1);

@@ -132,6 +132,16 @@ int ServerHost::liveClients() const
     return m_frontend ? m_frontend->liveClients() : 0;
 }
 
+ServerLoad ServerHost::load() const
+{
+    ServerLoad load;
+    load.workers = m_workers.maxThreadCount();
+    load.busyWorkers = m_metrics->busyWorkers.load(std::memory_order_relaxed);
+    // In flight counts requests running on a worker and those waiting for one, as /metrics says.
+    load.queueDepth = std::max(0, m_metrics->inFlight.load(std::memory_order_relaxed) - load.busyWorkers);
+    return load;
+}
+
 void ServerHost::stop()
 {
     if (m_serverThread.isRunning()) {

@@ -6,12 +6,14 @@
 #include "mainwindow.h"
 #include "requestpanel.h"
 #include "serverhost.h"
+#include "serverloadlabel.h"
 #include "timelinemodel.h"
 #include "timelinestyle.h"
 #include "timelineview.h"
 #include "timelinezoom.h"
 #include "tracerecorder.h"
 
+#include <QClipboard>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QNetworkAccessManager>
@@ -20,6 +22,7 @@
 #include <QNetworkReply>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QToolButton>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -44,6 +47,9 @@ private Q_SLOTS:
     void menusShowEveryShortcut();
     void saveScreenshotWritesTheWindow();
     void arrowKeysPanTheTimelineWhenItHasTheFocus();
+    void statusBarShowsBusyWorkersLive();
+    void statusBarShowsRequestsPerSecond();
+    void statusBarCopiesTheServerUrl();
 
 private:
     QAction *menuAction(const QString &menu, const QString &text) const;
@@ -67,6 +73,7 @@ void TestMainWindow::initTestCase()
     for (FanOutStrategy *strategy : m_server->strategies())
         routes.append(strategy->route());
     m_window = std::make_unique<MainWindow>(*m_recorder, m_server->url(), routes, QStringLiteral("3 workers"));
+    m_window->setServerLoadProvider([server = m_server.get()] { return server->load(); });
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
 }
@@ -402,6 +409,59 @@ void TestMainWindow::arrowKeysPanTheTimelineWhenItHasTheFocus()
     zoom->setFollowLive(true);
     menuAction(QStringLiteral("&View"), QStringLiteral("Pan &left"))->trigger();
     QVERIFY(!zoom->followsLive());
+}
+
+void TestMainWindow::statusBarShowsBusyWorkersLive()
+{
+    ServerLoadLabel *label = m_window->serverLoadLabel();
+    QVERIFY(label);
+    QTRY_VERIFY(label->figures().load.has_value());
+    QCOMPARE(label->figures().load->workers, 3);
+    QTRY_COMPARE(label->figures().load->busyWorkers, 0);
+
+    // A slow request holds a worker; the label sees it on its own timer, not when asked.
+    QNetworkAccessManager client;
+    QUrl url = m_server->url();
+    url.setPath(QStringLiteral("/sequential"));
+    url.setQuery(QStringLiteral("tasks=1&latency_ms=1500"));
+    QNetworkReply *reply = client.get(QNetworkRequest(url));
+    QTRY_VERIFY_WITH_TIMEOUT(label->figures().load->busyWorkers >= 1, 1400);
+    QVERIFY(label->text().contains(QStringLiteral("1/3 workers busy")));
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    QVERIFY(finished.wait(5000));
+    reply->deleteLater();
+    QTRY_COMPARE(label->figures().load->busyWorkers, 0);
+    QCOMPARE(label->figures().load->queueDepth, 0);
+}
+
+void TestMainWindow::statusBarShowsRequestsPerSecond()
+{
+    ServerLoadLabel *label = m_window->serverLoadLabel();
+    // Quiet for a second: nothing answered in the window.
+    QTRY_COMPARE_WITH_TIMEOUT(label->figures().requestsPerSecond, 0.0, 3000);
+    QNetworkAccessManager client;
+    QUrl url = m_server->url();
+    url.setPath(QStringLiteral("/async-continuation"));
+    url.setQuery(QStringLiteral("tasks=1&latency_ms=1"));
+    QList<QNetworkReply *> replies;
+    for (int i = 0; i < 10; ++i)
+        replies.append(client.get(QNetworkRequest(url)));
+    for (QNetworkReply *reply : std::as_const(replies)) {
+        QTRY_VERIFY(reply->isFinished());
+        reply->deleteLater();
+    }
+    QTRY_VERIFY(label->figures().requestsPerSecond >= 10);
+    QVERIFY(label->text().contains(QStringLiteral(" req/s")));
+}
+
+void TestMainWindow::statusBarCopiesTheServerUrl()
+{
+    auto *copy = m_window->statusBar()->findChild<QToolButton *>(QStringLiteral("copyServerUrl"));
+    QVERIFY(copy);
+    QGuiApplication::clipboard()->clear();
+    QTest::mouseClick(copy, Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), m_server->url().toString());
+    QVERIFY(QGuiApplication::clipboard()->text().startsWith(QStringLiteral("http://127.0.0.1:")));
 }
 
 QTEST_MAIN(TestMainWindow)

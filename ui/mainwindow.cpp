@@ -2,6 +2,7 @@
 
 #include "loadpanel.h"
 #include "requestpanel.h"
+#include "serverloadlabel.h"
 #include "timelinelegend.h"
 #include "timelinemodel.h"
 #include "timelineview.h"
@@ -9,6 +10,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QDir>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -60,6 +62,7 @@ MainWindow::MainWindow(TraceRecorder &recorder, const QUrl &serverUrl, const QSt
     url->setToolTip(tr("The embedded server: point curl, a browser or a load tool here"));
     statusBar()->addWidget(url);
     statusBar()->addPermanentWidget(new QLabel(serverSummary));
+    addLiveStatus();
     resize(1320, 780);
 }
 
@@ -232,4 +235,31 @@ void MainWindow::addPanActions(QMenu *view)
         action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
         m_view->addAction(action);
     }
+}
+
+void MainWindow::addLiveStatus()
+{
+    // Beside the server's URL: the label's own context menu has "Copy Link Location", but a
+    // button is what people find.
+    auto *copy = new QToolButton;
+    copy->setObjectName(QStringLiteral("copyServerUrl"));
+    copy->setText(tr("Copy"));
+    copy->setAutoRaise(true);
+    copy->setToolTip(tr("Copy the server URL to the clipboard"));
+    connect(copy, &QToolButton::clicked, this, &MainWindow::copyServerUrl);
+    statusBar()->insertWidget(1, copy);
+
+    m_serverLoad = new ServerLoadLabel(m_recorder);
+    statusBar()->addPermanentWidget(m_serverLoad);
+}
+
+void MainWindow::setServerLoadProvider(std::function<ServerLoad()> provider)
+{
+    m_serverLoad->setProvider(std::move(provider));
+}
+
+void MainWindow::copyServerUrl()
+{
+    QGuiApplication::clipboard()->setText(m_serverUrl.toString());
+    statusBar()->showMessage(tr("Copied %1").arg(m_serverUrl.toString()), 3000);
 }

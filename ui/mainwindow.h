@@ -1,15 +1,19 @@
 #pragma once
 
 // Fanscope's window: the request panel on the left, the live timeline on the right.
+#include "serverload.h"
 #include "traceexport.h"
 
 #include <QFuture>
 #include <QMainWindow>
 #include <QUrl>
 
+#include <functional>
+
 class LoadPanel;
 class QMenu;
 class RequestPanel;
+class ServerLoadLabel;
 class QTabWidget;
 class TimelineModel;
 class TimelineView;
@@ -30,11 +34,16 @@ public:
     // File > Save screenshot: the window as it is drawn now, at the screen's device pixel ratio.
     bool saveScreenshot(const QString &path);
 
+    // Where the status bar reads busy workers and queue depth (any thread may serve the call,
+    // it must not block); without one it shows requests/s only.
+    void setServerLoadProvider(std::function<ServerLoad()> provider);
+
     RequestPanel *requestPanel() const { return m_requestPanel; }
     LoadPanel *loadPanel() const { return m_loadPanel; }
     QTabWidget *sideTabs() const { return m_sideTabs; }
     TimelineModel *timelineModel() const { return m_model; }
     TimelineView *timelineView() const { return m_view; }
+    ServerLoadLabel *serverLoadLabel() const { return m_serverLoad; }
 
 private:
     QWidget *createTimelinePane();
@@ -44,6 +53,8 @@ private:
     void addScreenshotAction(QMenu *file);
     void askAndSaveScreenshot();
     void addPanActions(QMenu *view);
+    void addLiveStatus();
+    void copyServerUrl();
 
     TraceRecorder &m_recorder;
     QUrl m_serverUrl;
@@ -53,4 +64,5 @@ private:
     RequestPanel *m_requestPanel = nullptr;
     LoadPanel *m_loadPanel = nullptr;
     QTabWidget *m_sideTabs = nullptr;
+    ServerLoadLabel *m_serverLoad = nullptr;
 };
