@@ -50,6 +50,9 @@ private Q_SLOTS:
     void statusBarShowsBusyWorkersLive();
     void statusBarShowsRequestsPerSecond();
     void statusBarCopiesTheServerUrl();
+    void copyAsCurlGivesTheLastRouteSent_data();
+    void copyAsCurlGivesTheLastRouteSent();
+    void copyAsCurlBeforeAnyRequestAndPerButton();
 
 private:
     QAction *menuAction(const QString &menu, const QString &text) const;
@@ -462,6 +465,93 @@ void TestMainWindow::statusBarCopiesTheServerUrl()
     QTest::mouseClick(copy, Qt::LeftButton);
     QCOMPARE(QGuiApplication::clipboard()->text(), m_server->url().toString());
     QVERIFY(QGuiApplication::clipboard()->text().startsWith(QStringLiteral("http://127.0.0.1:")));
+}
+
+void TestMainWindow::copyAsCurlGivesTheLastRouteSent_data()
+{
+    QTest::addColumn<QString>("route");
+    QTest::addColumn<int>("tasks");
+    QTest::addColumn<int>("latencyMs");
+    QTest::addColumn<int>("jitterMs");
+    QTest::addColumn<double>("failRate");
+    QTest::addColumn<int>("timeoutMs");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("query");
+    QTest::addRow("defaults") << QStringLiteral("/async-worker") << 10 << 1000 << 0 << 0.0 << 3000 << int(TaskKind::Timer)
+                              << QStringLiteral("tasks=10&latency_ms=1000&timeout_ms=3000");
+    QTest::addRow("every parameter") << QStringLiteral("/thread-pool") << 7 << 250 << 40 << 0.25 << 900 << int(TaskKind::Http)
+                                     << QStringLiteral("tasks=7&latency_ms=250&jitter_ms=40&fail_rate=0.25&timeout_ms=900&kind=http");
+    QTest::addRow("cpu") << QStringLiteral("/sequential") << 2 << 5 << 0 << 0.0 << 100 << int(TaskKind::Cpu)
+                         << QStringLiteral("tasks=2&latency_ms=5&timeout_ms=100&kind=cpu");
+}
+
+void TestMainWindow::copyAsCurlGivesTheLastRouteSent()
+{
+    QFETCH(QString, route);
+    QFETCH(int, tasks);
+    QFETCH(int, latencyMs);
+    QFETCH(int, jitterMs);
+    QFETCH(double, failRate);
+    QFETCH(int, timeoutMs);
+    QFETCH(int, kind);
+    QFETCH(QString, query);
+    QVERIFY(press(route, 1, 1, 1000) != 0);
+    RequestPanel *panel = m_window->requestPanel();
+    QCOMPARE(panel->curlRoute(), route);
+    // The parameters as they are now, not as they were sent.
+    FanOutSpec spec;
+    spec.tasks = tasks;
+    spec.latencyMs = latencyMs;
+    spec.jitterMs = jitterMs;
+    spec.failRate = failRate;
+    spec.timeoutMs = timeoutMs;
+    spec.kind = TaskKind(kind);
+    panel->setSpec(spec);
+    const QString expected = QStringLiteral("curl 'http://127.0.0.1:%1%2?%3'").arg(m_server->url().port()).arg(route, query);
+
+    // Edit > Copy as curl, by its shortcut.
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QGuiApplication::clipboard()->clear();
+    QTest::keyClick(m_window.get(), Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(QGuiApplication::clipboard()->text(), expected);
+    QAction *action = menuAction(QStringLiteral("&Edit"), QStringLiteral("Copy as &curl"));
+    QVERIFY(action);
+    QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    // The Request tab's button.
+    auto *button = panel->findChild<QPushButton *>(QStringLiteral("copyCurl"));
+    QVERIFY(button);
+    QVERIFY(button->text().endsWith(route));
+    QGuiApplication::clipboard()->clear();
+    QTest::mouseClick(button, Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), expected);
+
+    // And the command works: its URL is a request the server accepts.
+    QNetworkAccessManager client;
+    const QString url = expected.section(QLatin1Char('\''), 1, 1);
+    QNetworkReply *reply = client.get(QNetworkRequest(QUrl(url)));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    reply->deleteLater();
+}
+
+void TestMainWindow::copyAsCurlBeforeAnyRequestAndPerButton()
+{
+    QStringList routes;
+    for (FanOutStrategy *strategy : m_server->strategies())
+        routes.append(strategy->route());
+    RequestPanel panel(QUrl(QStringLiteral("http://127.0.0.1:6543")), routes);
+    QCOMPARE(panel.curlRoute(), QStringLiteral("/async-worker"));
+    QGuiApplication::clipboard()->clear();
+    panel.copyCurl();
+    QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("curl 'http://127.0.0.1:6543/async-worker?tasks=10&latency_ms=1000&timeout_ms=3000'"));
+    // A route button's context menu copies that route, whichever was sent last.
+    QPushButton *sequential = panel.button(QStringLiteral("/sequential"));
+    QCOMPARE(sequential->contextMenuPolicy(), Qt::ActionsContextMenu);
+    QCOMPARE(sequential->actions().size(), 1);
+    sequential->actions().constFirst()->trigger();
+    QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("curl 'http://127.0.0.1:6543/sequential?tasks=10&latency_ms=1000&timeout_ms=3000'"));
+    QCOMPARE(panel.curlRoute(), QStringLiteral("/async-worker"));
 }
 
 QTEST_MAIN(TestMainWindow)

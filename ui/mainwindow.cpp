@@ -125,6 +125,8 @@ void MainWindow::createMenus()
     // Not QKeySequence::Quit: some platforms (Windows, offscreen) have no standard key for it.
     quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
 
+    createEditMenu();
+
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *follow = view->addAction(tr("&Follow live"));
     follow->setCheckable(true);
@@ -262,4 +264,13 @@ void MainWindow::copyServerUrl()
 {
     QGuiApplication::clipboard()->setText(m_serverUrl.toString());
     statusBar()->showMessage(tr("Copied %1").arg(m_serverUrl.toString()), 3000);
+}
+
+void MainWindow::createEditMenu()
+{
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *curl = edit->addAction(tr("Copy as &curl"), m_requestPanel, &RequestPanel::copyCurl);
+    curl->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    curl->setToolTip(tr("Copy a curl command for the last route sent, with the Request tab's parameters"));
+    edit->addAction(tr("Copy server &URL"), this, &MainWindow::copyServerUrl);
 }

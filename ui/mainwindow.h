@@ -54,6 +54,7 @@ private:
     void askAndSaveScreenshot();
     void addPanActions(QMenu *view);
     void addLiveStatus();
+    void createEditMenu();
     void copyServerUrl();
 
     TraceRecorder &m_recorder;
