@@ -126,6 +126,8 @@ int main(int argc, char *argv[])
             + QObject::tr("%n loop thread(s)", nullptr, options.server.loopThreads);
         window = std::make_unique<MainWindow>(recorder, server.url(), routes, summary);
         window->setServerLoadProvider([&server] { return server.load(); });
+        if (options.screenshotFile.isEmpty())
+            window->restoreSettings();
         window->show();
         if (!options.runPath.isEmpty()) {
             const QUrl run(options.runPath);
@@ -137,6 +139,8 @@ int main(int argc, char *argv[])
     }
 
     const int code = app->exec();
+    if (window && options.screenshotFile.isEmpty())
+        window->saveSettings();
     window.reset();
     server.stop();
     return code;

@@ -21,7 +21,10 @@
 #include <QTemporaryDir>
 #include <QNetworkReply>
 #include <QPushButton>
+#include <QSettings>
 #include <QSpinBox>
+#include <QSplitter>
+#include <QStandardPaths>
 #include <QToolButton>
 #include <QSignalSpy>
 #include <QtTest>
@@ -53,11 +56,16 @@ private Q_SLOTS:
     void copyAsCurlGivesTheLastRouteSent_data();
     void copyAsCurlGivesTheLastRouteSent();
     void copyAsCurlBeforeAnyRequestAndPerButton();
+    void settingsRoundTripThroughASecondWindow();
+    void unreadableSettingsKeepTheDefaults();
 
 private:
     QAction *menuAction(const QString &menu, const QString &text) const;
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
 
+    std::unique_ptr<MainWindow> makeWindow() const;
+
+    QTemporaryDir m_settingsDir; // the tests' settings, never the user's
     std::unique_ptr<TraceRecorder> m_recorder;
     std::unique_ptr<ServerHost> m_server;
     std::unique_ptr<MainWindow> m_window;
@@ -65,6 +73,11 @@ private:
 
 void TestMainWindow::initTestCase()
 {
+    QVERIFY(m_settingsDir.isValid());
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    QCoreApplication::setOrganizationName(QStringLiteral("FanscopeTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
     m_recorder = std::make_unique<TraceRecorder>();
     ServerOptions options;
     options.port = 0;
@@ -552,6 +565,63 @@ void TestMainWindow::copyAsCurlBeforeAnyRequestAndPerButton()
     sequential->actions().constFirst()->trigger();
     QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("curl 'http://127.0.0.1:6543/sequential?tasks=10&latency_ms=1000&timeout_ms=3000'"));
     QCOMPARE(panel.curlRoute(), QStringLiteral("/async-worker"));
+}
+
+std::unique_ptr<MainWindow> TestMainWindow::makeWindow() const
+{
+    QStringList routes;
+    for (FanOutStrategy *strategy : m_server->strategies())
+        routes.append(strategy->route());
+    return std::make_unique<MainWindow>(*m_recorder, m_server->url(), routes, QStringLiteral("3 workers"));
+}
+
+void TestMainWindow::settingsRoundTripThroughASecondWindow()
+{
+    QVERIFY2(QSettings().fileName().startsWith(m_settingsDir.path()), qPrintable(QSettings().fileName()));
+    FanOutSpec spec;
+    spec.tasks = 42;
+    spec.latencyMs = 1234;
+    spec.jitterMs = 56;
+    spec.failRate = 0.1;
+    spec.timeoutMs = 4321;
+    spec.kind = TaskKind::Cpu;
+    FanOutSpec seeded = spec;
+    seeded.seed = 7;
+    m_window->requestPanel()->setSpec(seeded);
+    m_window->resize(1111, 705);
+    QSplitter *splitter = m_window->findChild<QSplitter *>();
+    QVERIFY(splitter);
+    splitter->setSizes({ 377, 700 });
+    m_window->sideTabs()->setCurrentIndex(1);
+    QTRY_COMPARE(m_window->size(), QSize(1111, 705));
+    const QList<int> sizes = splitter->sizes();
+    m_window->saveSettings();
+    m_window->sideTabs()->setCurrentIndex(0);
+
+    const std::unique_ptr<MainWindow> second = makeWindow();
+    QVERIFY(!(second->requestPanel()->spec() == spec)); // the defaults, before
+    second->restoreSettings();
+    second->show();
+    QVERIFY(QTest::qWaitForWindowExposed(second.get()));
+    QCOMPARE(second->requestPanel()->spec(), spec); // and no seed
+    QCOMPARE(second->size(), QSize(1111, 705));
+    QCOMPARE(second->findChild<QSplitter *>()->sizes(), sizes);
+    QCOMPARE(second->sideTabs()->currentIndex(), 1);
+}
+
+void TestMainWindow::unreadableSettingsKeepTheDefaults()
+{
+    {
+        QSettings settings;
+        settings.setValue(QStringLiteral("request/query"), QStringLiteral("tasks=-5&latency_ms=7"));
+        settings.setValue(QStringLiteral("window/geometry"), QByteArray("garbage"));
+        settings.setValue(QStringLiteral("window/splitter"), QByteArray("garbage"));
+    }
+    const std::unique_ptr<MainWindow> window = makeWindow();
+    const QSize size = window->size();
+    window->restoreSettings();
+    QCOMPARE(window->requestPanel()->spec(), FanOutSpec());
+    QCOMPARE(window->size(), size);
 }
 
 QTEST_MAIN(TestMainWindow)

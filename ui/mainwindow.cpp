@@ -18,11 +18,13 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScrollArea>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
 #include <QToolButton>
+#include <QUrlQuery>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
@@ -273,4 +275,43 @@ void MainWindow::createEditMenu()
     curl->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     curl->setToolTip(tr("Copy a curl command for the last route sent, with the Request tab's parameters"));
     edit->addAction(tr("Copy server &URL"), this, &MainWindow::copyServerUrl);
+}
+
+namespace {
+const QString RequestQueryKey = QStringLiteral("request/query");
+const QString GeometryKey = QStringLiteral("window/geometry");
+const QString SplitterKey = QStringLiteral("window/splitter");
+const QString SideTabKey = QStringLiteral("window/sideTab");
+} // namespace
+
+QSplitter *MainWindow::splitter() const
+{
+    return qobject_cast<QSplitter *>(centralWidget());
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    FanOutSpec spec = m_requestPanel->spec();
+    // A seed comes only from --run and no control shows it: it must not linger unseen.
+    spec.seed.reset();
+    // As a query, so that reading it back goes through the same validation as a request.
+    settings.setValue(RequestQueryKey, spec.toQuery().toString(QUrl::FullyEncoded));
+    settings.setValue(GeometryKey, saveGeometry());
+    settings.setValue(SplitterKey, splitter()->saveState());
+    settings.setValue(SideTabKey, m_sideTabs->currentIndex());
+}
+
+void MainWindow::restoreSettings()
+{
+    const QSettings settings;
+    if (settings.contains(RequestQueryKey)) {
+        const auto parsed = FanOutSpec::fromQuery(QUrlQuery(settings.value(RequestQueryKey).toString()));
+        if (const auto *spec = std::get_if<FanOutSpec>(&parsed))
+            m_requestPanel->setSpec(*spec);
+    }
+    // Each restore ignores what it cannot read, keeping the defaults.
+    restoreGeometry(settings.value(GeometryKey).toByteArray());
+    splitter()->restoreState(settings.value(SplitterKey).toByteArray());
+    m_sideTabs->setCurrentIndex(settings.value(SideTabKey, 0).toInt());
 }

@@ -12,6 +12,7 @@
 
 class LoadPanel;
 class QMenu;
+class QSplitter;
 class RequestPanel;
 class ServerLoadLabel;
 class QTabWidget;
@@ -38,6 +39,12 @@ public:
     // it must not block); without one it shows requests/s only.
     void setServerLoadProvider(std::function<ServerLoad()> provider);
 
+    // The request parameters, the window's geometry, its splitter and side tab, kept across runs
+    // in QSettings. main() calls them rather than the constructor and the destructor, so that
+    // a scripted run (--screenshot) draws a window of known size and leaves nothing behind.
+    void restoreSettings();
+    void saveSettings() const;
+
     RequestPanel *requestPanel() const { return m_requestPanel; }
     LoadPanel *loadPanel() const { return m_loadPanel; }
     QTabWidget *sideTabs() const { return m_sideTabs; }
@@ -55,6 +62,7 @@ private:
     void addPanActions(QMenu *view);
     void addLiveStatus();
     void createEditMenu();
+    QSplitter *splitter() const;
     void copyServerUrl();
 
     TraceRecorder &m_recorder;
