@@ -13,11 +13,17 @@
 #include "timelinezoom.h"
 #include "tracerecorder.h"
 
+#include <QAbstractButton>
+#include <QAbstractItemView>
+#include <QAbstractSpinBox>
 #include <QClipboard>
+#include <QComboBox>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QNetworkAccessManager>
 #include <QStatusBar>
+#include <QStyleFactory>
+#include <QTabBar>
 #include <QTemporaryDir>
 #include <QNetworkReply>
 #include <QPushButton>
@@ -58,6 +64,8 @@ private Q_SLOTS:
     void copyAsCurlBeforeAnyRequestAndPerButton();
     void settingsRoundTripThroughASecondWindow();
     void unreadableSettingsKeepTheDefaults();
+    void everyControlHasATooltip();
+    void followsADarkPalette();
 
 private:
     QAction *menuAction(const QString &menu, const QString &text) const;
@@ -622,6 +630,85 @@ void TestMainWindow::unreadableSettingsKeepTheDefaults()
     window->restoreSettings();
     QCOMPARE(window->requestPanel()->spec(), FanOutSpec());
     QCOMPARE(window->size(), size);
+}
+
+void TestMainWindow::everyControlHasATooltip()
+{
+    QStringList missing;
+    int controls = 0;
+    const QList<QWidget *> widgets = m_window->findChildren<QWidget *>();
+    for (QWidget *widget : widgets) {
+        if (!qobject_cast<QAbstractButton *>(widget) && !qobject_cast<QAbstractSpinBox *>(widget) && !qobject_cast<QComboBox *>(widget))
+            continue;
+        // Qt's own parts: the scroll arrows of a tab bar or menu bar that runs out of room, a
+        // table's corner button.
+        QObject *parent = widget->parent();
+        if (qobject_cast<QTabBar *>(parent) || qobject_cast<QMenuBar *>(parent) || qobject_cast<QAbstractItemView *>(parent))
+            continue;
+        ++controls;
+        if (widget->toolTip().isEmpty())
+            missing << QStringLiteral("%1 '%2'").arg(QString::fromLatin1(widget->metaObject()->className()), widget->property("text").toString());
+    }
+    QVERIFY(controls >= 20);
+    QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QStringLiteral(", "))));
+    const QTabWidget *tabs = m_window->sideTabs();
+    for (int i = 0; i < tabs->count(); ++i)
+        QVERIFY2(!tabs->tabToolTip(i).isEmpty(), qPrintable(tabs->tabText(i)));
+}
+
+void TestMainWindow::followsADarkPalette()
+{
+    // Fusion with a dark palette, as a dark desktop gives it: no part of the window may stay
+    // light. The Load tab, whose charts have a theme of their own, shows a comparison's charts.
+    FanOutSpec spec;
+    spec.tasks = 1;
+    spec.latencyMs = 5;
+    m_window->requestPanel()->setSpec(spec);
+    LoadPanel *load = m_window->loadPanel();
+    load->setLoad(QStringLiteral("/async-worker"), 2, 2);
+    QSignalSpy compared(load, &LoadPanel::comparisonFinished);
+    load->compareStrategies();
+    QVERIFY(compared.wait(20000));
+
+    QStyle *fusion = QStyleFactory::create(QStringLiteral("Fusion"));
+    QVERIFY(fusion);
+    QApplication::setStyle(fusion);
+    QPalette dark = fusion->standardPalette();
+    dark.setColor(QPalette::Window, QColor(0x35, 0x35, 0x35));
+    dark.setColor(QPalette::WindowText, Qt::white);
+    dark.setColor(QPalette::Base, QColor(0x2a, 0x2a, 0x2a));
+    dark.setColor(QPalette::AlternateBase, QColor(0x42, 0x42, 0x42));
+    dark.setColor(QPalette::Text, Qt::white);
+    dark.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+    dark.setColor(QPalette::ButtonText, Qt::white);
+    dark.setColor(QPalette::ToolTipBase, QColor(0x2a, 0x2a, 0x2a));
+    dark.setColor(QPalette::ToolTipText, Qt::white);
+    dark.setColor(QPalette::Highlight, QColor(0x2a, 0x82, 0xda));
+    dark.setColor(QPalette::HighlightedText, Qt::black);
+    dark.setColor(QPalette::Link, QColor(0x2a, 0x82, 0xda));
+    for (QPalette::ColorRole role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
+        dark.setColor(QPalette::Disabled, role, QColor(0x80, 0x80, 0x80));
+    // On the window rather than the application: QApplication::setPalette reaches existing
+    // widgets only from a running event loop, which Qt Test does not start.
+    m_window->setPalette(dark);
+    m_window->sideTabs()->setCurrentIndex(1);
+    QCOMPARE(load->palette().color(QPalette::Window), QColor(0x35, 0x35, 0x35));
+    // Charts lay out their new theme from the event loop.
+    QCoreApplication::processEvents();
+
+    const QImage image = m_window->grab().toImage();
+    // Kept next to the build, as the browser tests keep theirs, for a person to look at.
+    image.save(QStringLiteral("tst_mainwindow-dark.png"));
+    qint64 light = 0;
+    for (int y = 0; y < image.height(); ++y) {
+        for (int x = 0; x < image.width(); ++x)
+            light += image.pixelColor(x, y).lightness() > 200;
+    }
+    const double share = double(light) / (double(image.width()) * image.height());
+    m_window->sideTabs()->setCurrentIndex(0);
+    m_window->setPalette(QPalette());
+    // Text and a few pale bars are light; a white chart or panel would be a tenth of the window.
+    QVERIFY2(share < 0.03, qPrintable(QString::number(share)));
 }
 
 QTEST_MAIN(TestMainWindow)
