@@ -63,12 +63,14 @@ void ScriptedRun::captureWhenDrawn()
     // grab() paints the window now.
     QCoreApplication::processEvents();
     m_window->serverLoadLabel()->refresh(); // the figures as of the answer, not up to 250 ms before
-    if (!m_window->grab().save(m_screenshotFile, "PNG")) {
+    if (!m_window->saveScreenshot(m_screenshotFile)) {
         std::fprintf(stderr, "fanscope: cannot write the screenshot to %s\n", qPrintable(m_screenshotFile));
         Q_EMIT finished(1);
         return;
     }
-    std::printf("screenshot saved to %s\n", qPrintable(m_screenshotFile));
+    // The picture has the window's size in device pixels: twice as wide at a 2x scale.
+    std::printf("screenshot saved to %s (%dx%d window at device pixel ratio %g)\n", qPrintable(m_screenshotFile),
+        m_window->width(), m_window->height(), m_window->devicePixelRatioF());
     std::fflush(stdout);
     Q_EMIT finished(0);
 }
