@@ -122,6 +122,8 @@ int main(int argc, char *argv[])
     std::unique_ptr<MainWindow> window;
     if (!options.headless) {
         QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fanscope.svg")));
+        // Ties the window to the installed fanscope.desktop (Wayland shells take the icon from it).
+        QGuiApplication::setDesktopFileName(QStringLiteral("fanscope"));
         const QString summary = QObject::tr("%n worker(s)", nullptr, options.server.workers) + QStringLiteral(" · ")
             + QObject::tr("%n loop thread(s)", nullptr, options.server.loopThreads);
         window = std::make_unique<MainWindow>(recorder, server.url(), routes, summary);
