@@ -60,6 +60,11 @@ HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, const 
     });
 }
 
+int HttpFrontend::queueDepth() const
+{
+    return m_queue->waitingNow();
+}
+
 int HttpFrontend::liveClients() const
 {
     return m_feed->clientCount();

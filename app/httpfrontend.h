@@ -53,6 +53,7 @@ public:
     };
     const UpstreamCounters &upstream() const { return m_upstream; }
     int liveClients() const;
+    int queueDepth() const; // requests waiting for a worker; any thread
 
 private:
     void addFanOutRoute(FanOutStrategy *strategy);

@@ -124,11 +124,16 @@ int main(int argc, char *argv[])
     std::unique_ptr<MainWindow> window;
     if (!options.headless) {
         QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fanscope.svg")));
+        // Ties the window to the installed fanscope.desktop (Wayland shells take the icon from it).
+        QGuiApplication::setDesktopFileName(QStringLiteral("fanscope"));
         const QString summary = QObject::tr("%n worker(s)", nullptr, options.server.workers) + QStringLiteral(" · ")
             + QObject::tr("%n loop thread(s)", nullptr, options.server.loopThreads);
         window = std::make_unique<MainWindow>(recorder, server.url(), routes, summary);
         if (server.listensBeyondLoopback())
             window->showExposureWarning(server.exposureWarning());
+        window->setServerLoadProvider([&server] { return server.load(); });
+        if (options.screenshotFile.isEmpty())
+            window->restoreSettings();
         window->show();
         if (!options.runPath.isEmpty()) {
             const QUrl run(options.runPath);
@@ -140,6 +145,8 @@ int main(int argc, char *argv[])
     }
 
     const int code = app->exec();
+    if (window && options.screenshotFile.isEmpty())
+        window->saveSettings();
     window.reset();
     server.stop();
     return code;

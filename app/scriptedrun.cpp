@@ -2,6 +2,7 @@
 
 #include "mainwindow.h"
 #include "requestpanel.h"
+#include "serverloadlabel.h"
 #include "timelinemodel.h"
 #include "timelineview.h"
 
@@ -61,12 +62,15 @@ void ScriptedRun::captureWhenDrawn()
     // Charts and other graphics views apply their changes from the event loop: let them, then
     // grab() paints the window now.
     QCoreApplication::processEvents();
-    if (!m_window->grab().save(m_screenshotFile, "PNG")) {
+    m_window->serverLoadLabel()->refresh(); // the figures as of the answer, not up to 250 ms before
+    if (!m_window->saveScreenshot(m_screenshotFile)) {
         std::fprintf(stderr, "fanscope: cannot write the screenshot to %s\n", qPrintable(m_screenshotFile));
         Q_EMIT finished(1);
         return;
     }
-    std::printf("screenshot saved to %s\n", qPrintable(m_screenshotFile));
+    // The picture has the window's size in device pixels: twice as wide at a 2x scale.
+    std::printf("screenshot saved to %s (%dx%d window at device pixel ratio %g)\n", qPrintable(m_screenshotFile),
+        m_window->width(), m_window->height(), m_window->devicePixelRatioF());
     std::fflush(stdout);
     Q_EMIT finished(0);
 }

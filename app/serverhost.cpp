@@ -140,6 +140,16 @@ int ServerHost::liveClients() const
     return m_frontend ? m_frontend->liveClients() : 0;
 }
 
+ServerLoad ServerHost::load() const
+{
+    ServerLoad load;
+    load.workers = m_workers.maxThreadCount();
+    load.busyWorkers = m_metrics->busyWorkers.load(std::memory_order_relaxed);
+    // The front end is made and deleted on this (the owner's) thread, in start() and stop().
+    load.queueDepth = m_frontend ? m_frontend->queueDepth() : 0;
+    return load;
+}
+
 void ServerHost::stop()
 {
     // In this order, so that every client gets an answer or a closed connection, never a wait.

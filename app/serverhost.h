@@ -2,6 +2,7 @@
 
 // Owns everything behind the embedded server: the request worker pool, the loop threads, the
 // strategies (the route table) and the server's own thread. Starts and stops them in order.
+#include "serverload.h"
 #include "serveroptions.h"
 
 #include <QThread>
@@ -50,6 +51,8 @@ public:
     // Counters and gauges of /metrics; shared with the views that update them.
     std::shared_ptr<ServerMetrics> metrics() const { return m_metrics; }
     int liveClients() const; // pages following the live feed
+    // Busy workers and queue depth now, from atomic counters: cheap and safe from any thread.
+    ServerLoad load() const;
     const ServerOptions &options() const { return m_options; }
     std::vector<FanOutStrategy *> strategies() const;
 

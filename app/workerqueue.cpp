@@ -21,6 +21,7 @@ WorkerQueue::Ticket WorkerQueue::submit(View view, Answer answer)
     if (waiting() >= m_maxQueue)
         return 0;
     m_waiting.push_back({ ++m_lastTicket, std::move(view), std::move(answer) });
+    counted();
     return m_lastTicket;
 }
 
@@ -30,6 +31,7 @@ bool WorkerQueue::withdraw(Ticket ticket)
     if (it == m_waiting.end())
         return false;
     m_waiting.erase(it);
+    counted();
     return true;
 }
 
@@ -40,6 +42,7 @@ void WorkerQueue::close(const HttpReply &refusal)
     // consistent.
     std::deque<Waiting> refused;
     refused.swap(m_waiting);
+    counted();
     for (const Waiting &waiting : refused)
         waiting.answer(refusal);
 }
@@ -61,6 +64,7 @@ void WorkerQueue::dispatchWaiting()
     while (!m_closed && !m_waiting.empty() && m_running < m_workers.maxThreadCount()) {
         Waiting next = std::move(m_waiting.front());
         m_waiting.pop_front();
+        counted();
         dispatch(std::move(next.view), std::move(next.answer));
     }
 }

@@ -10,6 +10,7 @@
 
 #include <QObject>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 
@@ -39,6 +40,8 @@ public:
     bool isClosed() const { return m_closed; }
     int running() const { return m_running; }
     int waiting() const { return int(m_waiting.size()); }
+    // The same, readable from any thread (the window's status bar reads it).
+    int waitingNow() const { return m_waitingNow.load(std::memory_order_relaxed); }
 
 private:
     struct Waiting {
@@ -48,6 +51,7 @@ private:
     };
     void dispatch(View view, Answer answer);
     void dispatchWaiting();
+    void counted() { m_waitingNow.store(int(m_waiting.size()), std::memory_order_relaxed); }
 
     QThreadPool &m_workers;
     const int m_maxQueue;
@@ -55,4 +59,5 @@ private:
     int m_running = 0;
     Ticket m_lastTicket = 0;
     bool m_closed = false;
+    std::atomic<int> m_waitingNow { 0 };
 };

@@ -27,6 +27,7 @@ private Q_SLOTS:
     void loadPrintsData();
     void loadExitCodes_data();
     void loadExitCodes();
+    void runAndScreenshot_data();
     void runAndScreenshot();
 
 private:
@@ -35,14 +36,16 @@ private:
         QByteArray out;
         QByteArray err;
     };
-    static Result runToEnd(const QStringList &arguments, int timeoutMs = 30000);
+    static Result runToEnd(const QStringList &arguments, int timeoutMs = 30000,
+        const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment());
     // Starts a headless server on a free port; returns its base URL.
     static QUrl startServer(QProcess &process, const QStringList &extra = {});
 };
 
-TestCli::Result TestCli::runToEnd(const QStringList &arguments, int timeoutMs)
+TestCli::Result TestCli::runToEnd(const QStringList &arguments, int timeoutMs, const QProcessEnvironment &environment)
 {
     QProcess process;
+    process.setProcessEnvironment(environment);
     process.start(QStringLiteral(FANSCOPE_BINARY), arguments);
     Result result;
     if (!process.waitForFinished(timeoutMs)) {
@@ -233,16 +236,38 @@ void TestCli::loadExitCodes()
     QVERIFY2(result.err.contains(mentions), result.err.constData());
 }
 
+void TestCli::runAndScreenshot_data()
+{
+    QTest::addColumn<int>("scale");
+    QTest::addRow("1x") << 1;
+    QTest::addRow("2x") << 2;
+}
+
 void TestCli::runAndScreenshot()
 {
+    QFETCH(int, scale);
     QTemporaryDir dir;
     const QString file = dir.filePath(QStringLiteral("shot.png"));
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("QT_SCALE_FACTOR"), QString::number(scale));
+    // Settings would go here: a scripted run must leave none.
+    environment.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
     const Result result = runToEnd({ QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--run"),
-        QStringLiteral("/async-worker?tasks=5&latency_ms=50"), QStringLiteral("--screenshot"), file });
-    QCOMPARE(result.exitCode, 0);
+                                       QStringLiteral("/async-worker?tasks=5&latency_ms=50"), QStringLiteral("--screenshot"), file },
+        30000, environment);
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    const QRegularExpression saved(QStringLiteral("screenshot saved to (.+) \\((\\d+)x(\\d+) window at device pixel ratio ([0-9.]+)\\)"));
+    const QRegularExpressionMatch match = saved.match(QString::fromUtf8(result.out));
+    QVERIFY2(match.hasMatch(), result.out.constData());
+    QCOMPARE(match.captured(1), file);
+    QCOMPARE(match.captured(4).toDouble(), double(scale));
+    // The window's own size, not one restored from settings, in device pixels.
+    const QSize window(match.captured(2).toInt(), match.captured(3).toInt());
+    QCOMPARE(window, QSize(1320, 780));
     const QImage image(file);
     QVERIFY(!image.isNull());
-    QVERIFY2(image.width() >= 800 && image.height() >= 500, qPrintable(QStringLiteral("%1x%2").arg(image.width()).arg(image.height())));
+    QCOMPARE(image.size(), window * scale);
+    QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("config"))));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -10,6 +10,7 @@
 #include "servermetrics.h"
 #include "task.h"
 #include "timelinelegend.h"
+#include "serverloadlabel.h"
 #include "timelinemodel.h"
 #include "timelinestyle.h"
 #include "timelineview.h"
@@ -22,8 +23,25 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QNetworkAccessManager>
+#include <QAbstractButton>
+#include <QAbstractItemView>
+#include <QAbstractSpinBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QNetworkAccessManager>
+#include <QStatusBar>
+#include <QStyleFactory>
+#include <QTabBar>
+#include <QTemporaryDir>
 #include <QNetworkReply>
 #include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QToolButton>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -51,11 +69,29 @@ private Q_SLOTS:
     void fileMenuExportsTheTrace();
     void selectingShowsTheAnswerOrTheRange();
     void exposureWarningShowsInTheStatusBar();
+    void menusShowEveryShortcut_data();
+    void menusShowEveryShortcut();
+    void saveScreenshotWritesTheWindow();
+    void arrowKeysPanTheTimelineWhenItHasTheFocus();
+    void statusBarShowsBusyWorkersLive();
+    void statusBarShowsRequestsPerSecond();
+    void statusBarCopiesTheServerUrl();
+    void copyAsCurlGivesTheLastRouteSent_data();
+    void copyAsCurlGivesTheLastRouteSent();
+    void copyAsCurlBeforeAnyRequestAndPerButton();
+    void settingsRoundTripThroughASecondWindow();
+    void unreadableSettingsKeepTheDefaults();
+    void everyControlHasATooltip();
+    void followsADarkPalette();
     void closingTheWindowStopsAtOnce(); // last: it closes the window for good
 
 private:
+    QAction *menuAction(const QString &menu, const QString &text) const;
     quint64 press(const QString &route, int tasks, int latencyMs, int timeoutMs);
 
+    std::unique_ptr<MainWindow> makeWindow() const;
+
+    QTemporaryDir m_settingsDir; // the tests' settings, never the user's
     std::unique_ptr<TraceRecorder> m_recorder;
     std::unique_ptr<ServerHost> m_server;
     std::unique_ptr<MainWindow> m_window;
@@ -63,6 +99,11 @@ private:
 
 void TestMainWindow::initTestCase()
 {
+    QVERIFY(m_settingsDir.isValid());
+    QStandardPaths::setTestModeEnabled(true);
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    QCoreApplication::setOrganizationName(QStringLiteral("FanscopeTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
     m_recorder = std::make_unique<TraceRecorder>();
     ServerOptions options;
     options.port = 0;
@@ -74,6 +115,7 @@ void TestMainWindow::initTestCase()
     for (FanOutStrategy *strategy : m_server->strategies())
         routes.append(strategy->route());
     m_window = std::make_unique<MainWindow>(*m_recorder, m_server->url(), routes, QStringLiteral("3 workers"));
+    m_window->setServerLoadProvider([server = m_server.get()] { return server->load(); });
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
 }
@@ -481,6 +523,376 @@ void TestMainWindow::closingTheWindowStopsAtOnce()
     qInfo("window closed and server stopped in %lld ms", clock.elapsed());
     QVERIFY2(clock.elapsed() < 1000, qPrintable(QString::number(clock.elapsed())));
     QCOMPARE(Task::liveCount(), 0);
+}
+
+QAction *TestMainWindow::menuAction(const QString &menu, const QString &text) const
+{
+    for (QAction *top : m_window->menuBar()->actions()) {
+        if (top->text() != menu || !top->menu())
+            continue;
+        for (QAction *action : top->menu()->actions()) {
+            if (action->text() == text)
+                return action;
+        }
+    }
+    return nullptr;
+}
+
+void TestMainWindow::menusShowEveryShortcut_data()
+{
+    QTest::addColumn<QString>("menu");
+    QTest::addColumn<QString>("action");
+    QTest::addColumn<QKeySequence>("shortcut");
+    QTest::addRow("export trace") << QStringLiteral("&File") << QStringLiteral("Export &trace…") << QKeySequence(Qt::CTRL | Qt::Key_E);
+    QTest::addRow("export csv") << QStringLiteral("&File") << QStringLiteral("Export spans as &CSV…") << QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E);
+    QTest::addRow("screenshot") << QStringLiteral("&File") << QStringLiteral("Save &screenshot…") << QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S);
+    QTest::addRow("quit") << QStringLiteral("&File") << QStringLiteral("&Quit") << QKeySequence(Qt::CTRL | Qt::Key_Q);
+    QTest::addRow("follow") << QStringLiteral("&View") << QStringLiteral("&Follow live") << QKeySequence(Qt::Key_F);
+    QTest::addRow("fit") << QStringLiteral("&View") << QStringLiteral("Zoom to &fit") << QKeySequence(Qt::Key_0);
+    QTest::addRow("zoom in") << QStringLiteral("&View") << QStringLiteral("Zoom &in") << QKeySequence(QKeySequence::ZoomIn);
+    QTest::addRow("zoom out") << QStringLiteral("&View") << QStringLiteral("Zoom &out") << QKeySequence(QKeySequence::ZoomOut);
+    QTest::addRow("pan left") << QStringLiteral("&View") << QStringLiteral("Pan &left") << QKeySequence(Qt::Key_Left);
+    QTest::addRow("pan right") << QStringLiteral("&View") << QStringLiteral("Pan &right") << QKeySequence(Qt::Key_Right);
+    QTest::addRow("clear") << QStringLiteral("&View") << QStringLiteral("&Clear timeline") << QKeySequence(Qt::CTRL | Qt::Key_L);
+}
+
+void TestMainWindow::menusShowEveryShortcut()
+{
+    QFETCH(QString, menu);
+    QFETCH(QString, action);
+    QFETCH(QKeySequence, shortcut);
+    QAction *found = menuAction(menu, action);
+    QVERIFY2(found, qPrintable(menu + QLatin1String(" > ") + action));
+    QCOMPARE(found->shortcut(), shortcut);
+    QVERIFY(!shortcut.isEmpty());
+    // A menu prints the shortcut beside the item unless told not to.
+    QVERIFY(!QCoreApplication::testAttribute(Qt::AA_DontShowShortcutsInContextMenus) || found->isShortcutVisibleInContextMenu());
+}
+
+void TestMainWindow::saveScreenshotWritesTheWindow()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("window.png"));
+    QVERIFY(m_window->saveScreenshot(path));
+    const QImage image(path);
+    QVERIFY(!image.isNull());
+    QCOMPARE(image.size(), m_window->size() * m_window->devicePixelRatio());
+    QVERIFY(!m_window->saveScreenshot(dir.filePath(QStringLiteral("no/such/folder/x.png"))));
+}
+
+void TestMainWindow::arrowKeysPanTheTimelineWhenItHasTheFocus()
+{
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    TimelineView *view = m_window->timelineView();
+    TimelineZoom *zoom = view->zoom();
+    const qint64 s = 1000000000;
+    zoom->setFollowLive(false);
+    zoom->setRange(10 * s, 20 * s);
+
+    view->setFocus();
+    QTRY_VERIFY(view->hasFocus());
+    QTest::keyClick(view, Qt::Key_Left);
+    QCOMPARE(zoom->startNs(), 9 * s); // a tenth of the visible width
+    QCOMPARE(zoom->widthNs(), 10 * s);
+    QTest::keyClick(view, Qt::Key_Right);
+    QTest::keyClick(view, Qt::Key_Right);
+    QCOMPARE(zoom->startNs(), 11 * s);
+
+    // Elsewhere the arrows keep their usual jobs (moving between buttons, tabs, text).
+    for (QWidget *other : std::initializer_list<QWidget *> { m_window->requestPanel()->button(QStringLiteral("/async-worker")),
+             m_window->requestPanel()->findChild<QSpinBox *>() }) {
+        QVERIFY(other);
+        other->setFocus();
+        QTRY_VERIFY(other->hasFocus());
+        QTest::keyClick(other, Qt::Key_Left);
+        QCOMPARE(zoom->startNs(), 11 * s);
+    }
+    // The menu item pans from anywhere, and panning stops following live time.
+    zoom->setFollowLive(true);
+    menuAction(QStringLiteral("&View"), QStringLiteral("Pan &left"))->trigger();
+    QVERIFY(!zoom->followsLive());
+}
+
+void TestMainWindow::statusBarShowsBusyWorkersLive()
+{
+    ServerLoadLabel *label = m_window->serverLoadLabel();
+    QVERIFY(label);
+    QTRY_VERIFY(label->figures().load.has_value());
+    QCOMPARE(label->figures().load->workers, 3);
+    QTRY_COMPARE(label->figures().load->busyWorkers, 0);
+
+    // A slow request holds a worker; the label sees it on its own timer, not when asked.
+    QNetworkAccessManager client;
+    QUrl url = m_server->url();
+    url.setPath(QStringLiteral("/sequential"));
+    url.setQuery(QStringLiteral("tasks=1&latency_ms=1500"));
+    QNetworkReply *reply = client.get(QNetworkRequest(url));
+    QTRY_VERIFY_WITH_TIMEOUT(label->figures().load->busyWorkers >= 1, 1400);
+    QVERIFY(label->text().contains(QStringLiteral("1/3 workers busy")));
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    QVERIFY(finished.wait(5000));
+    reply->deleteLater();
+    QTRY_COMPARE(label->figures().load->busyWorkers, 0);
+    QCOMPARE(label->figures().load->queueDepth, 0);
+}
+
+void TestMainWindow::statusBarShowsRequestsPerSecond()
+{
+    ServerLoadLabel *label = m_window->serverLoadLabel();
+    // Quiet for a second: nothing answered in the window.
+    QTRY_COMPARE_WITH_TIMEOUT(label->figures().requestsPerSecond, 0.0, 3000);
+    QNetworkAccessManager client;
+    QUrl url = m_server->url();
+    url.setPath(QStringLiteral("/async-continuation"));
+    url.setQuery(QStringLiteral("tasks=1&latency_ms=1"));
+    QList<QNetworkReply *> replies;
+    for (int i = 0; i < 10; ++i)
+        replies.append(client.get(QNetworkRequest(url)));
+    for (QNetworkReply *reply : std::as_const(replies)) {
+        QTRY_VERIFY(reply->isFinished());
+        reply->deleteLater();
+    }
+    QTRY_VERIFY(label->figures().requestsPerSecond >= 10);
+    QVERIFY(label->text().contains(QStringLiteral(" req/s")));
+}
+
+void TestMainWindow::statusBarCopiesTheServerUrl()
+{
+    auto *copy = m_window->statusBar()->findChild<QToolButton *>(QStringLiteral("copyServerUrl"));
+    QVERIFY(copy);
+    QGuiApplication::clipboard()->clear();
+    QTest::mouseClick(copy, Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), m_server->url().toString());
+    QVERIFY(QGuiApplication::clipboard()->text().startsWith(QStringLiteral("http://127.0.0.1:")));
+}
+
+void TestMainWindow::copyAsCurlGivesTheLastRouteSent_data()
+{
+    QTest::addColumn<QString>("route");
+    QTest::addColumn<int>("tasks");
+    QTest::addColumn<int>("latencyMs");
+    QTest::addColumn<int>("jitterMs");
+    QTest::addColumn<double>("failRate");
+    QTest::addColumn<int>("timeoutMs");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("query");
+    QTest::addRow("defaults") << QStringLiteral("/async-worker") << 10 << 1000 << 0 << 0.0 << 3000 << int(TaskKind::Timer)
+                              << QStringLiteral("tasks=10&latency_ms=1000&timeout_ms=3000");
+    QTest::addRow("every parameter") << QStringLiteral("/thread-pool") << 7 << 250 << 40 << 0.25 << 900 << int(TaskKind::Http)
+                                     << QStringLiteral("tasks=7&latency_ms=250&jitter_ms=40&fail_rate=0.25&timeout_ms=900&kind=http");
+    QTest::addRow("cpu") << QStringLiteral("/sequential") << 2 << 5 << 0 << 0.0 << 100 << int(TaskKind::Cpu)
+                         << QStringLiteral("tasks=2&latency_ms=5&timeout_ms=100&kind=cpu");
+}
+
+void TestMainWindow::copyAsCurlGivesTheLastRouteSent()
+{
+    QFETCH(QString, route);
+    QFETCH(int, tasks);
+    QFETCH(int, latencyMs);
+    QFETCH(int, jitterMs);
+    QFETCH(double, failRate);
+    QFETCH(int, timeoutMs);
+    QFETCH(int, kind);
+    QFETCH(QString, query);
+    QVERIFY(press(route, 1, 1, 1000) != 0);
+    RequestPanel *panel = m_window->requestPanel();
+    QCOMPARE(panel->curlRoute(), route);
+    // The parameters as they are now, not as they were sent.
+    FanOutSpec spec;
+    spec.tasks = tasks;
+    spec.latencyMs = latencyMs;
+    spec.jitterMs = jitterMs;
+    spec.failRate = failRate;
+    spec.timeoutMs = timeoutMs;
+    spec.kind = TaskKind(kind);
+    panel->setSpec(spec);
+    const QString expected = QStringLiteral("curl 'http://127.0.0.1:%1%2?%3'").arg(m_server->url().port()).arg(route, query);
+
+    // Edit > Copy as curl, by its shortcut.
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    QGuiApplication::clipboard()->clear();
+    QTest::keyClick(m_window.get(), Qt::Key_C, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(QGuiApplication::clipboard()->text(), expected);
+    QAction *action = menuAction(QStringLiteral("&Edit"), QStringLiteral("Copy as &curl"));
+    QVERIFY(action);
+    QCOMPARE(action->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    // The Request tab's button.
+    auto *button = panel->findChild<QPushButton *>(QStringLiteral("copyCurl"));
+    QVERIFY(button);
+    QVERIFY(button->text().endsWith(route));
+    QGuiApplication::clipboard()->clear();
+    QTest::mouseClick(button, Qt::LeftButton);
+    QCOMPARE(QGuiApplication::clipboard()->text(), expected);
+
+    // And the command works: its URL is a request the server accepts.
+    QNetworkAccessManager client;
+    const QString url = expected.section(QLatin1Char('\''), 1, 1);
+    QNetworkReply *reply = client.get(QNetworkRequest(QUrl(url)));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    reply->deleteLater();
+}
+
+void TestMainWindow::copyAsCurlBeforeAnyRequestAndPerButton()
+{
+    QStringList routes;
+    for (FanOutStrategy *strategy : m_server->strategies())
+        routes.append(strategy->route());
+    RequestPanel panel(QUrl(QStringLiteral("http://127.0.0.1:6543")), routes);
+    QCOMPARE(panel.curlRoute(), QStringLiteral("/async-worker"));
+    QGuiApplication::clipboard()->clear();
+    panel.copyCurl();
+    QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("curl 'http://127.0.0.1:6543/async-worker?tasks=10&latency_ms=1000&timeout_ms=3000'"));
+    // A route button's context menu copies that route, whichever was sent last.
+    QPushButton *sequential = panel.button(QStringLiteral("/sequential"));
+    QCOMPARE(sequential->contextMenuPolicy(), Qt::ActionsContextMenu);
+    QCOMPARE(sequential->actions().size(), 1);
+    sequential->actions().constFirst()->trigger();
+    QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("curl 'http://127.0.0.1:6543/sequential?tasks=10&latency_ms=1000&timeout_ms=3000'"));
+    QCOMPARE(panel.curlRoute(), QStringLiteral("/async-worker"));
+}
+
+std::unique_ptr<MainWindow> TestMainWindow::makeWindow() const
+{
+    QStringList routes;
+    for (FanOutStrategy *strategy : m_server->strategies())
+        routes.append(strategy->route());
+    return std::make_unique<MainWindow>(*m_recorder, m_server->url(), routes, QStringLiteral("3 workers"));
+}
+
+void TestMainWindow::settingsRoundTripThroughASecondWindow()
+{
+    QVERIFY2(QSettings().fileName().startsWith(m_settingsDir.path()), qPrintable(QSettings().fileName()));
+    FanOutSpec spec;
+    spec.tasks = 42;
+    spec.latencyMs = 1234;
+    spec.jitterMs = 56;
+    spec.failRate = 0.1;
+    spec.timeoutMs = 4321;
+    spec.kind = TaskKind::Cpu;
+    FanOutSpec seeded = spec;
+    seeded.seed = 7;
+    m_window->requestPanel()->setSpec(seeded);
+    m_window->resize(1111, 705);
+    QSplitter *splitter = m_window->findChild<QSplitter *>();
+    QVERIFY(splitter);
+    splitter->setSizes({ 377, 700 });
+    QSplitter *timeline = m_window->findChild<QSplitter *>(QStringLiteral("timelineSplitter"));
+    QVERIFY(timeline);
+    timeline->setSizes({ 300, 250 });
+    m_window->sideTabs()->setCurrentIndex(1);
+    QTRY_COMPARE(m_window->size(), QSize(1111, 705));
+    const QList<int> sizes = splitter->sizes();
+    const QList<int> timelineSizes = timeline->sizes();
+    m_window->saveSettings();
+    m_window->sideTabs()->setCurrentIndex(0);
+
+    const std::unique_ptr<MainWindow> second = makeWindow();
+    QVERIFY(!(second->requestPanel()->spec() == spec)); // the defaults, before
+    second->restoreSettings();
+    second->show();
+    QVERIFY(QTest::qWaitForWindowExposed(second.get()));
+    QCOMPARE(second->requestPanel()->spec(), spec); // and no seed
+    QCOMPARE(second->size(), QSize(1111, 705));
+    QCOMPARE(second->findChild<QSplitter *>()->sizes(), sizes);
+    QCOMPARE(second->findChild<QSplitter *>(QStringLiteral("timelineSplitter"))->sizes(), timelineSizes);
+    QCOMPARE(second->sideTabs()->currentIndex(), 1);
+}
+
+void TestMainWindow::unreadableSettingsKeepTheDefaults()
+{
+    {
+        QSettings settings;
+        settings.setValue(QStringLiteral("request/query"), QStringLiteral("tasks=-5&latency_ms=7"));
+        settings.setValue(QStringLiteral("window/geometry"), QByteArray("garbage"));
+        settings.setValue(QStringLiteral("window/splitter"), QByteArray("garbage"));
+    }
+    const std::unique_ptr<MainWindow> window = makeWindow();
+    const QSize size = window->size();
+    window->restoreSettings();
+    QCOMPARE(window->requestPanel()->spec(), FanOutSpec());
+    QCOMPARE(window->size(), size);
+}
+
+void TestMainWindow::everyControlHasATooltip()
+{
+    QStringList missing;
+    int controls = 0;
+    const QList<QWidget *> widgets = m_window->findChildren<QWidget *>();
+    for (QWidget *widget : widgets) {
+        if (!qobject_cast<QAbstractButton *>(widget) && !qobject_cast<QAbstractSpinBox *>(widget) && !qobject_cast<QComboBox *>(widget))
+            continue;
+        // Qt's own parts: the scroll arrows of a tab bar or menu bar that runs out of room, a
+        // table's corner button.
+        QObject *parent = widget->parent();
+        if (qobject_cast<QTabBar *>(parent) || qobject_cast<QMenuBar *>(parent) || qobject_cast<QAbstractItemView *>(parent))
+            continue;
+        ++controls;
+        if (widget->toolTip().isEmpty())
+            missing << QStringLiteral("%1 '%2'").arg(QString::fromLatin1(widget->metaObject()->className()), widget->property("text").toString());
+    }
+    QVERIFY(controls >= 20);
+    QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QStringLiteral(", "))));
+    const QTabWidget *tabs = m_window->sideTabs();
+    for (int i = 0; i < tabs->count(); ++i)
+        QVERIFY2(!tabs->tabToolTip(i).isEmpty(), qPrintable(tabs->tabText(i)));
+}
+
+void TestMainWindow::followsADarkPalette()
+{
+    // Fusion with a dark palette, as a dark desktop gives it: no part of the window may stay
+    // light. The Load tab, whose charts have a theme of their own, shows a comparison's charts.
+    FanOutSpec spec;
+    spec.tasks = 1;
+    spec.latencyMs = 5;
+    m_window->requestPanel()->setSpec(spec);
+    LoadPanel *load = m_window->loadPanel();
+    load->setLoad(QStringLiteral("/async-worker"), 2, 2);
+    QSignalSpy compared(load, &LoadPanel::comparisonFinished);
+    load->compareStrategies();
+    QVERIFY(compared.wait(20000));
+
+    QStyle *fusion = QStyleFactory::create(QStringLiteral("Fusion"));
+    QVERIFY(fusion);
+    QApplication::setStyle(fusion);
+    QPalette dark = fusion->standardPalette();
+    dark.setColor(QPalette::Window, QColor(0x35, 0x35, 0x35));
+    dark.setColor(QPalette::WindowText, Qt::white);
+    dark.setColor(QPalette::Base, QColor(0x2a, 0x2a, 0x2a));
+    dark.setColor(QPalette::AlternateBase, QColor(0x42, 0x42, 0x42));
+    dark.setColor(QPalette::Text, Qt::white);
+    dark.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+    dark.setColor(QPalette::ButtonText, Qt::white);
+    dark.setColor(QPalette::ToolTipBase, QColor(0x2a, 0x2a, 0x2a));
+    dark.setColor(QPalette::ToolTipText, Qt::white);
+    dark.setColor(QPalette::Highlight, QColor(0x2a, 0x82, 0xda));
+    dark.setColor(QPalette::HighlightedText, Qt::black);
+    dark.setColor(QPalette::Link, QColor(0x2a, 0x82, 0xda));
+    for (QPalette::ColorRole role : { QPalette::WindowText, QPalette::Text, QPalette::ButtonText })
+        dark.setColor(QPalette::Disabled, role, QColor(0x80, 0x80, 0x80));
+    // On the window rather than the application: QApplication::setPalette reaches existing
+    // widgets only from a running event loop, which Qt Test does not start.
+    m_window->setPalette(dark);
+    m_window->sideTabs()->setCurrentIndex(1);
+    QCOMPARE(load->palette().color(QPalette::Window), QColor(0x35, 0x35, 0x35));
+    // Charts lay out their new theme from the event loop.
+    QCoreApplication::processEvents();
+
+    const QImage image = m_window->grab().toImage();
+    // Kept next to the build, as the browser tests keep theirs, for a person to look at.
+    image.save(QStringLiteral("tst_mainwindow-dark.png"));
+    qint64 light = 0;
+    for (int y = 0; y < image.height(); ++y) {
+        for (int x = 0; x < image.width(); ++x)
+            light += image.pixelColor(x, y).lightness() > 200;
+    }
+    const double share = double(light) / (double(image.width()) * image.height());
+    m_window->sideTabs()->setCurrentIndex(0);
+    m_window->setPalette(QPalette());
+    // Text and a few pale bars are light; a white chart or panel would be a tenth of the window.
+    QVERIFY2(share < 0.03, qPrintable(QString::number(share)));
 }
 
 QTEST_MAIN(TestMainWindow)

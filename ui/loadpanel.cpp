@@ -124,7 +124,7 @@ LoadPanel::LoadPanel(const QUrl &serverUrl, const QStringList &routes, std::func
     layout->addWidget(m_figures);
     layout->addWidget(makeChartView(m_histogram, tr("How many answers took how long")));
     layout->addWidget(m_table, 1);
-    layout->addWidget(makeChartView(m_comparisonChart, tr("p50 (light) and p99 (dark) latency of each route")));
+    layout->addWidget(makeChartView(m_comparisonChart, tr("p50 (pale) and p99 (strong) latency of each route")));
     layout->addLayout(csvButtons);
 
     m_progressTimer.setInterval(100);
@@ -133,6 +133,54 @@ LoadPanel::LoadPanel(const QUrl &serverUrl, const QStringList &routes, std::func
             m_progress->setValue(m_generator->completed());
     });
     connect(&m_watcher, &QFutureWatcher<LoadReport>::finished, this, &LoadPanel::onFinished);
+    followPalette();
+}
+
+void LoadPanel::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        followPalette();
+}
+
+void LoadPanel::followPalette()
+{
+    // Charts draw with a theme of their own, white unless told: follow the widgets' palette,
+    // light or dark, as the rest of the window does.
+    const QPalette &pal = palette();
+    const bool dark = pal.color(QPalette::Window).lightness() < 128;
+    for (QChart *chart : { m_histogram, m_comparisonChart }) {
+        chart->setTheme(dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+        chart->setBackgroundBrush(pal.color(QPalette::Base));
+        chart->setTitleBrush(pal.color(QPalette::Text));
+        for (QAbstractAxis *axis : chart->axes()) {
+            axis->setLabelsColor(pal.color(QPalette::Text));
+            axis->setTitleBrush(pal.color(QPalette::Text));
+        }
+    }
+    colourSeries(); // a theme recolours the series
+}
+
+void LoadPanel::colourSeries()
+{
+    const QPalette &pal = palette();
+    const QColor strong = pal.color(QPalette::Highlight);
+    const QColor base = pal.color(QPalette::Base);
+    const QColor pale = QColor::fromRgbF((strong.redF() + base.redF()) / 2, (strong.greenF() + base.greenF()) / 2,
+        (strong.blueF() + base.blueF()) / 2);
+    for (QAbstractSeries *series : m_histogram->series()) {
+        if (auto *area = qobject_cast<QAreaSeries *>(series)) {
+            area->setColor(pale);
+            area->setBorderColor(strong);
+        }
+    }
+    for (QAbstractSeries *series : m_comparisonChart->series()) {
+        if (auto *bars = qobject_cast<QBarSeries *>(series)) {
+            const QList<QBarSet *> sets = bars->barSets();
+            for (int i = 0; i < sets.size(); ++i)
+                sets.at(i)->setColor(i == 0 ? pale : strong); // p50, then p99
+        }
+    }
 }
 
 LoadPanel::~LoadPanel()
@@ -261,8 +309,6 @@ void LoadPanel::showReport(const QString &route, const LoadReport &report)
     }
     upper->append(lower, 0);
     auto *area = new QAreaSeries(upper);
-    area->setColor(QColor(0x90, 0xb4, 0xe6));
-    area->setBorderColor(QColor(0x3f, 0x6f, 0xb8));
     m_histogram->addSeries(area);
     auto *x = new QValueAxis;
     x->setTitleText(tr("latency, ms"));
@@ -277,6 +323,7 @@ void LoadPanel::showReport(const QString &route, const LoadReport &report)
     m_histogram->addAxis(y, Qt::AlignLeft);
     area->attachAxis(x);
     area->attachAxis(y);
+    followPalette();
 }
 
 double LoadPanel::workerSecondsPerRequest(const QString &route, qint64 fromNs, qint64 toNs) const
@@ -329,8 +376,6 @@ void LoadPanel::addComparisonRow(const Row &row)
         m_comparisonChart->removeAxis(axis);
     auto *p50 = new QBarSet(QStringLiteral("p50"));
     auto *p99 = new QBarSet(QStringLiteral("p99"));
-    p50->setColor(QColor(0x90, 0xb4, 0xe6));
-    p99->setColor(QColor(0x3f, 0x6f, 0xb8));
     QStringList labels;
     double most = 1;
     for (const Row &each : std::as_const(m_rows)) {
@@ -354,6 +399,7 @@ void LoadPanel::addComparisonRow(const Row &row)
     m_comparisonChart->addAxis(y, Qt::AlignLeft);
     series->attachAxis(x);
     series->attachAxis(y);
+    followPalette();
 }
 
 QString LoadPanel::comparisonCsv() const

@@ -54,7 +54,12 @@ Q_SIGNALS:
     void runFinished(const QString &route, const LoadReport &report);
     void comparisonFinished();
 
+protected:
+    void changeEvent(QEvent *event) override;
+
 private:
+    void followPalette();
+    void colourSeries();
     void runNext();
     void launch(const QString &route);
     void onFinished();

@@ -3,6 +3,7 @@
 #include "loadpanel.h"
 #include "requestpanel.h"
 #include "selectiondetails.h"
+#include "serverloadlabel.h"
 #include "timelinelegend.h"
 #include "timelinemodel.h"
 #include "timelineview.h"
@@ -10,6 +11,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QDir>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -17,11 +19,13 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QScrollArea>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
 #include <QToolButton>
+#include <QUrlQuery>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
@@ -61,6 +65,7 @@ MainWindow::MainWindow(TraceRecorder &recorder, const QUrl &serverUrl, const QSt
     url->setToolTip(tr("The embedded server: point curl, a browser or a load tool here"));
     statusBar()->addWidget(url);
     statusBar()->addPermanentWidget(new QLabel(serverSummary));
+    addLiveStatus();
     resize(1320, 780);
 }
 
@@ -150,9 +155,13 @@ void MainWindow::createMenus()
     QAction *exportCsv = file->addAction(tr("Export spans as &CSV…"), this, [this] { askAndExport(TraceExport::Format::Csv); });
     exportCsv->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     exportCsv->setToolTip(tr("Save one line per request and task span, for a spreadsheet"));
+    addScreenshotAction(file);
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
-    quit->setShortcut(QKeySequence::Quit);
+    // Not QKeySequence::Quit: some platforms (Windows, offscreen) have no standard key for it.
+    quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+
+    createEditMenu();
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *follow = view->addAction(tr("&Follow live"));
@@ -164,6 +173,7 @@ void MainWindow::createMenus()
     view->addAction(tr("Zoom to &fit"), QKeySequence(Qt::Key_0), m_view, &TimelineView::zoomToFit);
     view->addAction(tr("Zoom &in"), QKeySequence::ZoomIn, m_view, &TimelineView::zoomIn);
     view->addAction(tr("Zoom &out"), QKeySequence::ZoomOut, m_view, &TimelineView::zoomOut);
+    addPanActions(view);
     view->addSeparator();
     view->addAction(tr("&Clear timeline"), QKeySequence(Qt::CTRL | Qt::Key_L), m_model, &TimelineModel::clear);
 
@@ -240,4 +250,132 @@ void MainWindow::showAbout()
            "<p>Server: %2<br>Built with Qt %3, running on Qt %4.</p>")
             .arg(QStringLiteral(FANSCOPE_VERSION), m_serverUrl.toString(), QStringLiteral(QT_VERSION_STR),
                 QString::fromLatin1(qVersion())));
+}
+
+void MainWindow::addScreenshotAction(QMenu *file)
+{
+    QAction *screenshot = file->addAction(tr("Save &screenshot…"), this, &MainWindow::askAndSaveScreenshot);
+    screenshot->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    screenshot->setToolTip(tr("Save a picture of this window as PNG"));
+}
+
+void MainWindow::askAndSaveScreenshot()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save screenshot"),
+        QDir::home().filePath(QStringLiteral("fanscope.png")), tr("PNG images (*.png)"));
+    if (path.isEmpty())
+        return;
+    if (saveScreenshot(path)) {
+        statusBar()->showMessage(tr("Saved the window to %1").arg(QDir::toNativeSeparators(path)), 10000);
+        return;
+    }
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Screenshot failed"),
+        tr("Could not write %1.").arg(QDir::toNativeSeparators(path)), QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+bool MainWindow::saveScreenshot(const QString &path)
+{
+    // grab() renders the widgets themselves, not the screen: no dialog or other window in the way.
+    return grab().save(path, "PNG");
+}
+
+void MainWindow::addPanActions(QMenu *view)
+{
+    // A tenth of the visible width per press, the way a scroll bar's arrow steps.
+    auto pan = [this](int direction) {
+        TimelineZoom *zoom = m_view->zoom();
+        zoom->panBy(direction * zoom->widthNs() / 10);
+    };
+    QAction *left = view->addAction(tr("Pan &left"), this, [pan] { pan(-1); });
+    left->setShortcut(Qt::Key_Left);
+    QAction *right = view->addAction(tr("Pan &right"), this, [pan] { pan(+1); });
+    right->setShortcut(Qt::Key_Right);
+    for (QAction *action : { left, right }) {
+        // Bare arrow keys move the cursor in spin boxes, switch tabs and walk buttons: they pan
+        // only while the timeline has the focus. The menu items work from anywhere.
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        m_view->addAction(action);
+    }
+}
+
+void MainWindow::addLiveStatus()
+{
+    // Beside the server's URL: the label's own context menu has "Copy Link Location", but a
+    // button is what people find.
+    auto *copy = new QToolButton;
+    copy->setObjectName(QStringLiteral("copyServerUrl"));
+    copy->setText(tr("Copy"));
+    copy->setAutoRaise(true);
+    copy->setToolTip(tr("Copy the server URL to the clipboard"));
+    connect(copy, &QToolButton::clicked, this, &MainWindow::copyServerUrl);
+    statusBar()->insertWidget(1, copy);
+
+    m_serverLoad = new ServerLoadLabel(m_recorder);
+    statusBar()->addPermanentWidget(m_serverLoad);
+}
+
+void MainWindow::setServerLoadProvider(std::function<ServerLoad()> provider)
+{
+    m_serverLoad->setProvider(std::move(provider));
+}
+
+void MainWindow::copyServerUrl()
+{
+    QGuiApplication::clipboard()->setText(m_serverUrl.toString());
+    statusBar()->showMessage(tr("Copied %1").arg(m_serverUrl.toString()), 3000);
+}
+
+void MainWindow::createEditMenu()
+{
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    QAction *curl = edit->addAction(tr("Copy as &curl"), m_requestPanel, &RequestPanel::copyCurl);
+    curl->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    curl->setToolTip(tr("Copy a curl command for the last route sent, with the Request tab's parameters"));
+    edit->addAction(tr("Copy server &URL"), this, &MainWindow::copyServerUrl);
+}
+
+namespace {
+const QString RequestQueryKey = QStringLiteral("request/query");
+const QString GeometryKey = QStringLiteral("window/geometry");
+const QString SplitterKey = QStringLiteral("window/splitter");
+const QString SideTabKey = QStringLiteral("window/sideTab");
+const QString TimelineSplitterKey = QStringLiteral("window/timelineSplitter");
+} // namespace
+
+QSplitter *MainWindow::splitter() const
+{
+    return qobject_cast<QSplitter *>(centralWidget());
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    FanOutSpec spec = m_requestPanel->spec();
+    // A seed comes only from --run and no control shows it: it must not linger unseen.
+    spec.seed.reset();
+    // As a query, so that reading it back goes through the same validation as a request.
+    settings.setValue(RequestQueryKey, spec.toQuery().toString(QUrl::FullyEncoded));
+    settings.setValue(GeometryKey, saveGeometry());
+    settings.setValue(SplitterKey, splitter()->saveState());
+    settings.setValue(SideTabKey, m_sideTabs->currentIndex());
+    if (const auto *timeline = findChild<QSplitter *>(QStringLiteral("timelineSplitter")))
+        settings.setValue(TimelineSplitterKey, timeline->saveState());
+}
+
+void MainWindow::restoreSettings()
+{
+    const QSettings settings;
+    if (settings.contains(RequestQueryKey)) {
+        const auto parsed = FanOutSpec::fromQuery(QUrlQuery(settings.value(RequestQueryKey).toString()));
+        if (const auto *spec = std::get_if<FanOutSpec>(&parsed))
+            m_requestPanel->setSpec(*spec);
+    }
+    // Each restore ignores what it cannot read, keeping the defaults.
+    restoreGeometry(settings.value(GeometryKey).toByteArray());
+    splitter()->restoreState(settings.value(SplitterKey).toByteArray());
+    m_sideTabs->setCurrentIndex(settings.value(SideTabKey, 0).toInt());
+    if (auto *timeline = findChild<QSplitter *>(QStringLiteral("timelineSplitter")))
+        timeline->restoreState(settings.value(TimelineSplitterKey).toByteArray());
 }

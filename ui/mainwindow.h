@@ -1,6 +1,7 @@
 #pragma once
 
 // Fanscope's window: the request panel on the left, the live timeline on the right.
+#include "serverload.h"
 #include "traceexport.h"
 
 #include <QFuture>
@@ -9,9 +10,14 @@
 #include <QMainWindow>
 #include <QUrl>
 
+#include <functional>
+
 class LoadPanel;
+class QMenu;
+class QSplitter;
 class RequestPanel;
 class SelectionDetails;
+class ServerLoadLabel;
 class QTabWidget;
 class TimelineModel;
 class TimelineView;
@@ -29,6 +35,18 @@ public:
     // File > Export: writes the recorded timeline to `path` off the GUI thread, then says in the
     // status bar how it went. The future gives the spans written, or -1.
     QFuture<int> exportTrace(const QString &path, TraceExport::Format format);
+    // File > Save screenshot: the window as it is drawn now, at the screen's device pixel ratio.
+    bool saveScreenshot(const QString &path);
+
+    // Where the status bar reads busy workers and queue depth (any thread may serve the call,
+    // it must not block); without one it shows requests/s only.
+    void setServerLoadProvider(std::function<ServerLoad()> provider);
+
+    // The request parameters, the window's geometry, its splitter and side tab, kept across runs
+    // in QSettings. main() calls them rather than the constructor and the destructor, so that
+    // a scripted run (--screenshot) draws a window of known size and leaves nothing behind.
+    void restoreSettings();
+    void saveSettings() const;
 
     // Shows, in the status bar, that the server can be reached from other machines.
     void showExposureWarning(const QString &warning);
@@ -39,6 +57,7 @@ public:
     TimelineModel *timelineModel() const { return m_model; }
     TimelineView *timelineView() const { return m_view; }
     SelectionDetails *selectionDetails() const { return m_details; }
+    ServerLoadLabel *serverLoadLabel() const { return m_serverLoad; }
 
 private:
     QWidget *createTimelinePane();
@@ -47,6 +66,13 @@ private:
     void rememberAnswer(const QJsonObject &body);
     void showSelectedRequest(quint64 requestId);
     void showAbout();
+    void addScreenshotAction(QMenu *file);
+    void askAndSaveScreenshot();
+    void addPanActions(QMenu *view);
+    void addLiveStatus();
+    void createEditMenu();
+    QSplitter *splitter() const;
+    void copyServerUrl();
 
     TraceRecorder &m_recorder;
     QUrl m_serverUrl;
@@ -61,4 +87,5 @@ private:
     RequestPanel *m_requestPanel = nullptr;
     LoadPanel *m_loadPanel = nullptr;
     QTabWidget *m_sideTabs = nullptr;
+    ServerLoadLabel *m_serverLoad = nullptr;
 };

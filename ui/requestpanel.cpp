@@ -1,5 +1,7 @@
 #include "requestpanel.h"
 
+#include <QAction>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
@@ -7,6 +9,8 @@
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
+#include <QGuiApplication>
+#include <QHBoxLayout>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
@@ -50,6 +54,10 @@ RequestPanel::RequestPanel(const QUrl &serverUrl, const QStringList &routes, QWi
         button->setObjectName(QStringLiteral("route") + route);
         button->setToolTip(describe(route));
         connect(button, &QPushButton::clicked, this, [this, route] { send(route); });
+        auto *copy = new QAction(tr("Copy as curl"), button);
+        connect(copy, &QAction::triggered, this, [this, route] { QGuiApplication::clipboard()->setText(curlCommand(route)); });
+        button->addAction(copy);
+        button->setContextMenuPolicy(Qt::ActionsContextMenu);
         grid->addWidget(button, i / 2, i % 2);
         m_buttons.insert(route, button);
     }
@@ -103,10 +111,48 @@ RequestPanel::RequestPanel(const QUrl &serverUrl, const QStringList &routes, QWi
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(buttons);
     layout->addWidget(params);
+    layout->addWidget(createCurlRow());
     layout->addWidget(m_inFlightLabel);
     layout->addWidget(m_summary);
     layout->addWidget(m_response, 1);
     updateInFlight();
+    setCurlRoute(routes.contains(QStringLiteral("/async-worker")) || routes.isEmpty() ? QStringLiteral("/async-worker") : routes.constFirst());
+}
+
+QWidget *RequestPanel::createCurlRow()
+{
+    m_copyCurl = new QPushButton;
+    m_copyCurl->setObjectName(QStringLiteral("copyCurl"));
+    connect(m_copyCurl, &QPushButton::clicked, this, &RequestPanel::copyCurl);
+    auto *row = new QWidget;
+    auto *layout = new QHBoxLayout(row);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_copyCurl);
+    layout->addStretch(1);
+    return row;
+}
+
+void RequestPanel::setCurlRoute(const QString &route)
+{
+    // The last route sent: what someone copying a command wants is the request they just
+    // watched, to repeat it from a terminal. A route selector of its own would duplicate the
+    // buttons above; each button's context menu copies its own route instead.
+    m_curlRoute = route;
+    m_copyCurl->setText(tr("Copy as curl: %1").arg(route));
+    m_copyCurl->setToolTip(tr("Copy a curl command for %1 with these parameters (Ctrl+Shift+C). "
+                              "Right-click a route button for its own.")
+                               .arg(route));
+}
+
+QString RequestPanel::curlCommand(const QString &route) const
+{
+    // Single quotes keep & and ? from the shell; an encoded URL holds no quote of its own.
+    return QStringLiteral("curl '%1'").arg(requestUrl(route).toString(QUrl::FullyEncoded));
+}
+
+void RequestPanel::copyCurl()
+{
+    QGuiApplication::clipboard()->setText(curlCommand(m_curlRoute));
 }
 
 FanOutSpec RequestPanel::spec() const
@@ -147,6 +193,7 @@ QPushButton *RequestPanel::button(const QString &route) const
 
 void RequestPanel::send(const QString &route)
 {
+    setCurlRoute(route);
     QNetworkRequest request(requestUrl(route));
     // The server answers by the deadline; past it plus a margin something is wrong.
     request.setTransferTimeout(spec().timeoutMs + 30000);

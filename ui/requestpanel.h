@@ -28,10 +28,15 @@ public:
     void setSpec(const FanOutSpec &spec);
     QUrl requestUrl(const QString &route) const;
     QPushButton *button(const QString &route) const;
+    // `curl 'URL'` for route with the parameters the controls describe now.
+    QString curlCommand(const QString &route) const;
+    // The route "Copy as curl" copies: the last one sent, /async-worker before any.
+    QString curlRoute() const { return m_curlRoute; }
     int inFlight() const { return m_inFlight; }
 
 public Q_SLOTS:
     void send(const QString &route);
+    void copyCurl(); // curlCommand(curlRoute()) to the clipboard
 
 Q_SIGNALS:
     // An answer arrived (any status). clientMs is measured here, from send to the last byte.
@@ -43,6 +48,8 @@ private:
     void showAnswer(const QString &route, int httpStatus, const QJsonObject &body, const QByteArray &raw, double clientMs);
     void updateInFlight();
     static QString describe(const QString &route);
+    QWidget *createCurlRow();
+    void setCurlRoute(const QString &route);
 
     QUrl m_serverUrl;
     FanOutSpec m_spec;
@@ -57,5 +64,7 @@ private:
     QLabel *m_inFlightLabel = nullptr;
     QLabel *m_summary = nullptr;
     QPlainTextEdit *m_response = nullptr;
+    QPushButton *m_copyCurl = nullptr;
+    QString m_curlRoute;
     int m_inFlight = 0;
 };
