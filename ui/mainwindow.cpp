@@ -136,7 +136,7 @@ QWidget *MainWindow::createTimelinePane()
     split->addWidget(m_view);
     split->addWidget(m_details);
     split->setStretchFactor(0, 1);
-    split->setSizes({ 520, 150 });
+    split->setSizes({ 600, 70 }); // the details grow when dragged: the timeline comes first
 
     auto *pane = new QWidget;
     auto *layout = new QVBoxLayout(pane);
