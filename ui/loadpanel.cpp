@@ -43,6 +43,18 @@ QChartView *makeChartView(QChart *chart, const QString &tip)
     return view;
 }
 
+// Empties a chart for a redraw. removeAllSeries() deletes the series, but removeAxis() only hands
+// the axis back to the caller, so each removed axis is deleted here (LeakSanitizer found them).
+void clearChart(QChart *chart)
+{
+    chart->removeAllSeries();
+    const QList<QAbstractAxis *> axes = chart->axes();
+    for (QAbstractAxis *axis : axes) {
+        chart->removeAxis(axis);
+        delete axis;
+    }
+}
+
 enum Column { RouteColumn, TotalColumn, RpsColumn, P50Column, P99Column, ErrorsColumn, WorkerColumn, ColumnCount };
 
 } // namespace
@@ -243,13 +255,14 @@ void LoadPanel::showReport(const QString &route, const LoadReport &report)
 
     // A step outline over a numeric axis, rather than bars: bar charts label each bucket, and
     // there is no room in a side panel for ten latency labels.
-    m_histogram->removeAllSeries();
-    for (QAbstractAxis *axis : m_histogram->axes())
-        m_histogram->removeAxis(axis);
+    clearChart(m_histogram);
     const QVector<LoadReport::Bucket> buckets = report.histogram(20);
     if (buckets.isEmpty())
         return;
-    auto *upper = new QLineSeries;
+    // QAreaSeries does not own the line it spans: parent it, so that removeAllSeries() deleting
+    // the area deletes the line too (LeakSanitizer found it).
+    auto *area = new QAreaSeries;
+    auto *upper = new QLineSeries(area);
     double lower = report.fastestMs();
     int most = 0;
     upper->append(lower, 0);
@@ -260,7 +273,7 @@ void LoadPanel::showReport(const QString &route, const LoadReport &report)
         most = std::max(most, bucket.count);
     }
     upper->append(lower, 0);
-    auto *area = new QAreaSeries(upper);
+    area->setUpperSeries(upper);
     area->setColor(QColor(0x90, 0xb4, 0xe6));
     area->setBorderColor(QColor(0x3f, 0x6f, 0xb8));
     m_histogram->addSeries(area);
@@ -324,9 +337,7 @@ void LoadPanel::addComparisonRow(const Row &row)
     set(WorkerColumn, QString::number(row.workerSecondsPerRequest, 'f', 3));
 
     // Redraw the comparison chart from all rows so far.
-    m_comparisonChart->removeAllSeries();
-    for (QAbstractAxis *axis : m_comparisonChart->axes())
-        m_comparisonChart->removeAxis(axis);
+    clearChart(m_comparisonChart);
     auto *p50 = new QBarSet(QStringLiteral("p50"));
     auto *p99 = new QBarSet(QStringLiteral("p99"));
     p50->setColor(QColor(0x90, 0xb4, 0xe6));
