@@ -2,6 +2,7 @@
 
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
+#include "handover.h"
 #include "livefeed.h"
 #include "pendingreply.h"
 #include "servermetrics.h"
@@ -93,10 +94,10 @@ void HttpFrontend::addFanOutRoute(FanOutStrategy *strategy)
                 return;
             }
             auto reply = std::make_shared<PendingReply>(std::move(responder));
-            future->then(this, [this, reply, route](const HttpReply &answer) {
+            future->then(this, handOverTaking<const HttpReply &>([this, reply, route](const HttpReply &answer) {
                 m_metrics->countAnswer(route, answer.status());
                 reply->send(answer);
-            });
+            }));
         });
 }
 
@@ -112,7 +113,7 @@ std::optional<QFuture<HttpReply>> HttpFrontend::runOnWorker(FanOutStrategy *stra
     // the answer comes back to this thread to be written. It captures nothing of this object,
     // which a stopping server may delete while views still run: the strategy and the recorder
     // belong to the ServerHost, which joins the workers before it lets them go.
-    return QtConcurrent::run(&m_workers, [metrics = m_metrics, recorder = &m_recorder, strategy, spec, arrived] {
+    return QtConcurrent::run(&m_workers, handOver([metrics = m_metrics, recorder = &m_recorder, strategy, spec, arrived] {
         recorder->registerCurrentThread(ThreadKind::Worker);
         metrics->busyWorkers.fetch_add(1, std::memory_order_relaxed);
         const FanOutResult result = strategy->execute(spec);
@@ -120,7 +121,7 @@ std::optional<QFuture<HttpReply>> HttpFrontend::runOnWorker(FanOutStrategy *stra
         metrics->inFlight.fetch_sub(1, std::memory_order_relaxed);
         metrics->countFanOut(strategy->route(), double(arrived.nsecsElapsed()) / 1e9, result);
         return HttpReply::json(result.httpStatus, result.toJson());
-    });
+    }));
 }
 
 std::optional<QFuture<HttpReply>> HttpFrontend::runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec)
@@ -129,10 +130,10 @@ std::optional<QFuture<HttpReply>> HttpFrontend::runAsContinuation(FanOutStrategy
     arrived.start();
     // No worker: the answer is made where the last task ends (a loop thread), then written here.
     return strategy->start(spec).then(QtFuture::Launch::Sync,
-        [metrics = m_metrics, route = strategy->route(), arrived](const FanOutResult &result) {
+        handOverTaking<const FanOutResult &>([metrics = m_metrics, route = strategy->route(), arrived](const FanOutResult &result) {
             metrics->countFanOut(route, double(arrived.nsecsElapsed()) / 1e9, result);
             return HttpReply::json(result.httpStatus, result.toJson());
-        });
+        }));
 }
 
 void HttpFrontend::addUpstreamRoute()
@@ -285,16 +286,16 @@ void HttpFrontend::addApiRoutes()
         m_paths.insert(path);
         m_server->route(path, QHttpServerRequest::Method::Get, [this, path, csv](const QHttpServerRequest &, QHttpServerResponder &&responder) {
             auto reply = std::make_shared<PendingReply>(std::move(responder));
-            QtConcurrent::run([recorder = &m_recorder, csv] {
+            QtConcurrent::run(handOver([recorder = &m_recorder, csv] {
                 const TraceExport trace = TraceExport::fromRecorder(*recorder);
                 return csv ? HttpReply::text(200, trace.csv(), QByteArrayLiteral("text/csv; charset=utf-8"))
                                  .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-spans.csv\""))
                            : HttpReply::text(200, trace.chromeTraceJson(), QByteArrayLiteral("application/json"))
                                  .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-trace.json\""));
-            }).then(this, [this, reply, path](const HttpReply &answer) {
+            })).then(this, handOverTaking<const HttpReply &>([this, reply, path](const HttpReply &answer) {
                 m_metrics->countAnswer(path, answer.status());
                 reply->send(answer);
-            });
+            }));
         });
     };
     exportRoute(QStringLiteral("/api/trace"), false);

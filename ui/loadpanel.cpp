@@ -1,6 +1,7 @@
 #include "loadpanel.h"
 
 #include "loadgenerator.h"
+#include "handover.h"
 #include "timelinemodel.h"
 
 #include <QApplication>
@@ -217,7 +218,7 @@ void LoadPanel::launch(const QString &route)
     setRunning(true);
     LoadGenerator *generator = m_generator.get();
     // The generator drives its sockets on a thread of its own; the GUI only polls its count.
-    m_watcher.setFuture(QtConcurrent::run([generator] { return generator->run(); }));
+    m_watcher.setFuture(QtConcurrent::run(handOver([generator] { return generator->run(); })));
 }
 
 void LoadPanel::onFinished()
