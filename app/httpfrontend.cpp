@@ -3,6 +3,7 @@
 #include "abandonment.h"
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
+#include "handover.h"
 #include "httplistener.h"
 #include "livefeed.h"
 #include "pendingreply.h"
@@ -178,11 +179,11 @@ void HttpFrontend::runAsContinuation(FanOutStrategy *strategy, const FanOutSpec 
     // No worker: the answer is made where the last task ends (a loop thread), then written here.
     strategy->start(spec, abandonment)
         .then(QtFuture::Launch::Sync,
-            [metrics = m_metrics, route, arrived](const FanOutResult &result) {
+            handOverTaking<const FanOutResult &>([metrics = m_metrics, route, arrived](const FanOutResult &result) {
                 metrics->countFanOut(route, double(arrived.nsecsElapsed()) / 1e9, result);
                 return HttpReply::json(result.httpStatus, result.toJson());
-            })
-        .then(this, [this, reply, route](const HttpReply &answer) { deliver(*reply, route, answer); });
+            }))
+        .then(this, handOverTaking<const HttpReply &>([this, reply, route](const HttpReply &answer) { deliver(*reply, route, answer); }));
     reply->onClientGone(this, [abandonment] { abandonment->abandon(); });
 }
 
@@ -336,13 +337,13 @@ void HttpFrontend::addApiRoutes()
         m_methods.insert(path, GetOnly);
         m_server->route(path, QHttpServerRequest::Method::Get, [this, path, csv](const QHttpServerRequest &, QHttpServerResponder &&responder) {
             auto reply = std::make_shared<PendingReply>(std::move(responder));
-            QtConcurrent::run([recorder = &m_recorder, csv] {
+            QtConcurrent::run(handOver([recorder = &m_recorder, csv] {
                 const TraceExport trace = TraceExport::fromRecorder(*recorder);
                 return csv ? HttpReply::text(200, trace.csv(), QByteArrayLiteral("text/csv; charset=utf-8"))
                                  .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-spans.csv\""))
                            : HttpReply::text(200, trace.chromeTraceJson(), QByteArrayLiteral("application/json"))
                                  .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-trace.json\""));
-            }).then(this, [this, reply, path](const HttpReply &answer) { deliver(*reply, path, answer); });
+            })).then(this, handOverTaking<const HttpReply &>([this, reply, path](const HttpReply &answer) { deliver(*reply, path, answer); }));
         });
     };
     exportRoute(QStringLiteral("/api/trace"), false);

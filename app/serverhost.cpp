@@ -2,6 +2,7 @@
 
 #include "awaitonestrategy.h"
 #include "continuationstrategy.h"
+#include "handover.h"
 #include "httpfrontend.h"
 #include "loopworker.h"
 #include "loopworkersimplestrategy.h"
@@ -13,6 +14,8 @@
 #include "tracerecorder.h"
 
 #include <QSemaphore>
+
+#include <atomic>
 
 ServerHost::ServerHost(TraceRecorder &recorder, const ServerOptions &options)
     : m_recorder(recorder)
@@ -63,11 +66,11 @@ void ServerHost::startWorkers()
     auto started = std::make_shared<QSemaphore>();
     auto go = std::make_shared<QSemaphore>();
     for (int i = 0; i < count; ++i) {
-        m_workers.start([this, started, go] {
+        m_workers.start(handOver([this, started, go] {
             m_recorder.registerCurrentThread(ThreadKind::Worker);
             started->release();
             go->acquire();
-        });
+        }));
     }
     started->acquire(count);
     go->release(count);
@@ -85,15 +88,24 @@ bool ServerHost::start(QString *error)
     QObject::connect(&m_serverThread, &QThread::finished, context, &QObject::deleteLater);
     m_serverThread.start();
     quint16 port = 0;
+    // BlockingQueuedConnection orders what the server's thread wrote before what this thread
+    // reads after it, but with a semaphore inside libQt6Core that ThreadSanitizer cannot see
+    // (Debian's Qt is not built with it); the flag says the same in a way TSan sees, as
+    // handOver() does the other way. It is always set.
+    std::atomic<bool> made { false };
     QMetaObject::invokeMethod(
         context,
-        [&] {
+        handOver([&] {
             m_frontend = new HttpFrontend(m_recorder, m_workers, m_options, strategies(), m_metrics);
             // The documented way to end an object with its thread: deleted there at its end.
             QObject::connect(&m_serverThread, &QThread::finished, m_frontend, &QObject::deleteLater);
             port = m_frontend->listen(m_options.address, m_options.port, error);
-        },
+            made.store(true, std::memory_order_release);
+        }),
         Qt::BlockingQueuedConnection);
+    const bool frontendMade = made.load(std::memory_order_acquire);
+    Q_ASSERT(frontendMade);
+    Q_UNUSED(frontendMade);
     if (port == 0) {
         stop();
         return false;

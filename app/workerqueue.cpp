@@ -1,5 +1,7 @@
 #include "workerqueue.h"
 
+#include "handover.h"
+
 #include <QThreadPool>
 #include <QtConcurrent>
 
@@ -52,11 +54,12 @@ void WorkerQueue::dispatch(View view, Answer answer)
     ++m_running;
     // Only ever as many views as workers, so the pool never queues one for long: at most for
     // the moment between a view's answer coming back here and its thread going idle.
-    QtConcurrent::run(&m_workers, std::move(view)).then(this, [this, answer = std::move(answer)](const HttpReply &reply) {
+    // Handed over both ways, so that ThreadSanitizer sees the order Qt's queues give.
+    QtConcurrent::run(&m_workers, handOver(std::move(view))).then(this, handOverTaking<const HttpReply &>([this, answer = std::move(answer)](const HttpReply &reply) {
         --m_running;
         answer(reply);
         dispatchWaiting();
-    });
+    }));
 }
 
 void WorkerQueue::dispatchWaiting()

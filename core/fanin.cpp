@@ -3,6 +3,26 @@
 #include "tracerecorder.h"
 
 #include <QMutexLocker>
+#include <QtCore/qtsan_impl.h>
+
+namespace {
+
+// QWaitCondition::wait() unlocks and relocks the mutex inside libQt6Core, which Debian does not
+// build with ThreadSanitizer, while QMutex's inline lock() and unlock() in our code tell TSan
+// about themselves (QtTsan). Say that the wait let go of the mutex and took it back, or TSan
+// takes the next lock by a task for a double lock and misses the order that the wait gives.
+// QtTsan's calls are empty unless built with TSan.
+bool waitOn(QWaitCondition &condition, QMutex &mutex, QDeadlineTimer deadline)
+{
+    QtTsan::mutexPreUnlock(&mutex, 0u);
+    QtTsan::mutexPostUnlock(&mutex, 0u);
+    const bool woken = condition.wait(&mutex, deadline);
+    QtTsan::mutexPreLock(&mutex, 0u);
+    QtTsan::mutexPostLock(&mutex, 0u, 0);
+    return woken;
+}
+
+} // namespace
 
 FanIn::FanIn(TraceRecorder &recorder, quint64 requestId, FanOutPlan plan, QDeadlineTimer deadline)
     : m_recorder(recorder)
@@ -85,7 +105,7 @@ bool FanIn::waitUntilDone(QDeadlineTimer deadline)
 {
     QMutexLocker locker(&m_mutex);
     while (m_finalCount < m_outcomes.size()) {
-        if (!m_allFinal.wait(&m_mutex, deadline))
+        if (!waitOn(m_allFinal, m_mutex, deadline))
             break;
     }
     return m_finalCount == m_outcomes.size();

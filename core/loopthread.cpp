@@ -1,5 +1,6 @@
 #include "loopthread.h"
 
+#include "handover.h"
 #include "tracerecorder.h"
 
 LoopThread::LoopThread(TraceRecorder *recorder, QObject *parent)
@@ -18,7 +19,7 @@ LoopThread::~LoopThread()
 
 void LoopThread::post(std::function<void()> fn)
 {
-    QMetaObject::invokeMethod(m_context, std::move(fn), Qt::QueuedConnection);
+    QMetaObject::invokeMethod(m_context, handOver(std::move(fn)), Qt::QueuedConnection);
 }
 
 void LoopThread::run()

@@ -1,6 +1,7 @@
 #include "threadpoolstrategy.h"
 
 #include "fanin.h"
+#include "handover.h"
 #include "task.h"
 #include "tracerecorder.h"
 
@@ -17,7 +18,7 @@ ThreadPoolStrategy::ThreadPoolStrategy(TraceRecorder &recorder, QThreadPool &poo
 void ThreadPoolStrategy::fanOut(const std::shared_ptr<FanIn> &fanIn)
 {
     for (int i = 0; i < fanIn->size(); ++i)
-        m_pool.start([this, fanIn, i] { runBlocking(fanIn, i); });
+        m_pool.start(handOver([this, fanIn, i] { runBlocking(fanIn, i); }));
     fanIn->waitUntilDone(fanIn->deadline());
     // Tasks still queued for a pool thread are given up on here and will not start; those
     // running go on until they end.

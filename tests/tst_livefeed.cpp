@@ -153,9 +153,14 @@ void TestLiveFeed::webSocketFollowsUnderLoad()
     const double p99 = lagsMs.at(int(lagsMs.size() * 0.99));
     const double worst = lagsMs.constLast();
     qInfo("feed lag under load: p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d events", lagsMs.at(lagsMs.size() / 2), p99, worst, int(lagsMs.size()));
-    QVERIFY2(p99 < 250, qPrintable(QString::number(p99)));
     socket.close();
     QTRY_COMPARE_WITH_TIMEOUT(m_server->liveClients(), 0, 5000);
+#ifdef FANSCOPE_SANITIZER
+    // Everything above holds under a sanitizer too; the lag is a figure of the sanitizer's
+    // slowdown there (ThreadSanitizer's p99 was 357 ms on a busy two-core machine).
+    QSKIP("the feed's lag is not measured under " FANSCOPE_SANITIZER);
+#endif
+    QVERIFY2(p99 < 250, qPrintable(QString::number(p99)));
 }
 
 void TestLiveFeed::severalPagesAndClosedOnes()

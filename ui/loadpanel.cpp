@@ -1,6 +1,7 @@
 #include "loadpanel.h"
 
 #include "loadgenerator.h"
+#include "handover.h"
 #include "timelinemodel.h"
 
 #include <QApplication>
@@ -41,6 +42,18 @@ QChartView *makeChartView(QChart *chart, const QString &tip)
     view->setMinimumHeight(220);
     view->setToolTip(tip);
     return view;
+}
+
+// Empties a chart for a redraw. removeAllSeries() deletes the series, but removeAxis() only hands
+// the axis back to the caller, so each removed axis is deleted here (LeakSanitizer found them).
+void clearChart(QChart *chart)
+{
+    chart->removeAllSeries();
+    const QList<QAbstractAxis *> axes = chart->axes();
+    for (QAbstractAxis *axis : axes) {
+        chart->removeAxis(axis);
+        delete axis;
+    }
 }
 
 enum Column { RouteColumn, TotalColumn, RpsColumn, P50Column, P99Column, ErrorsColumn, WorkerColumn, ColumnCount };
@@ -253,7 +266,7 @@ void LoadPanel::launch(const QString &route)
     setRunning(true);
     LoadGenerator *generator = m_generator.get();
     // The generator drives its sockets on a thread of its own; the GUI only polls its count.
-    m_watcher.setFuture(QtConcurrent::run([generator] { return generator->run(); }));
+    m_watcher.setFuture(QtConcurrent::run(handOver([generator] { return generator->run(); })));
 }
 
 void LoadPanel::onFinished()
@@ -291,13 +304,14 @@ void LoadPanel::showReport(const QString &route, const LoadReport &report)
 
     // A step outline over a numeric axis, rather than bars: bar charts label each bucket, and
     // there is no room in a side panel for ten latency labels.
-    m_histogram->removeAllSeries();
-    for (QAbstractAxis *axis : m_histogram->axes())
-        m_histogram->removeAxis(axis);
+    clearChart(m_histogram);
     const QVector<LoadReport::Bucket> buckets = report.histogram(20);
     if (buckets.isEmpty())
         return;
-    auto *upper = new QLineSeries;
+    // QAreaSeries does not own the line it spans: parent it, so that removeAllSeries() deleting
+    // the area deletes the line too (LeakSanitizer found it).
+    auto *area = new QAreaSeries;
+    auto *upper = new QLineSeries(area);
     double lower = report.fastestMs();
     int most = 0;
     upper->append(lower, 0);
@@ -308,7 +322,7 @@ void LoadPanel::showReport(const QString &route, const LoadReport &report)
         most = std::max(most, bucket.count);
     }
     upper->append(lower, 0);
-    auto *area = new QAreaSeries(upper);
+    area->setUpperSeries(upper); // coloured from the palette by followPalette()
     m_histogram->addSeries(area);
     auto *x = new QValueAxis;
     x->setTitleText(tr("latency, ms"));
@@ -371,9 +385,7 @@ void LoadPanel::addComparisonRow(const Row &row)
     set(WorkerColumn, QString::number(row.workerSecondsPerRequest, 'f', 3));
 
     // Redraw the comparison chart from all rows so far.
-    m_comparisonChart->removeAllSeries();
-    for (QAbstractAxis *axis : m_comparisonChart->axes())
-        m_comparisonChart->removeAxis(axis);
+    clearChart(m_comparisonChart);
     auto *p50 = new QBarSet(QStringLiteral("p50"));
     auto *p99 = new QBarSet(QStringLiteral("p99"));
     QStringList labels;

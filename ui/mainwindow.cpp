@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "handover.h"
 #include "loadpanel.h"
 #include "requestpanel.h"
 #include "selectiondetails.h"
@@ -223,11 +224,11 @@ QFuture<int> MainWindow::exportTrace(const QString &path, TraceExport::Format fo
     m_export.waitForFinished();
     statusBar()->showMessage(tr("Exporting to %1…").arg(QDir::toNativeSeparators(path)));
     auto error = std::make_shared<QString>();
-    m_export = QtConcurrent::run([recorder = &m_recorder, path, format, error] {
+    m_export = QtConcurrent::run(handOver([recorder = &m_recorder, path, format, error] {
         return TraceExport::save(*recorder, path, format, error.get());
-    });
+    }));
     // The window waits for the job in its destructor, so it is alive when the job's answer comes.
-    m_export.then(this, [this, path, error](int spans) {
+    m_export.then(this, handOverTaking<int>([this, path, error](int spans) {
         if (spans < 0) {
             statusBar()->clearMessage();
             // open(), not exec(): the window (and its live timeline) keeps running behind it.
@@ -238,7 +239,7 @@ QFuture<int> MainWindow::exportTrace(const QString &path, TraceExport::Format fo
             return;
         }
         statusBar()->showMessage(tr("Exported %n span(s) to %1", nullptr, spans).arg(QDir::toNativeSeparators(path)), 10000);
-    });
+    }));
     return m_export;
 }
 
