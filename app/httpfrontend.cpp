@@ -103,10 +103,18 @@ void HttpFrontend::stopAccepting()
 
 void HttpFrontend::flushAnswers()
 {
-    // A socket deleted with data still in its buffer drops it: write what can be written now.
-    if (m_tcpServer) {
-        for (QTcpSocket *socket : m_tcpServer->findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly))
-            socket->flush();
+    // A socket deleted with data still in its buffer drops it, and one closed with unread
+    // bytes from its client resets the connection, which can destroy an answer the client has
+    // not read yet: write what there is (waiting a little: we are stopping), drop what came in,
+    // and close gracefully.
+    if (!m_tcpServer)
+        return;
+    for (QTcpSocket *socket : m_tcpServer->findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly)) {
+        socket->flush();
+        if (socket->bytesToWrite() > 0)
+            socket->waitForBytesWritten(200);
+        socket->readAll();
+        socket->disconnectFromHost();
     }
 }
 

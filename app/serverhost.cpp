@@ -84,6 +84,7 @@ bool ServerHost::start(QString *error)
     // The front end is made on the server's thread, not moved there: QHttpServer keeps objects
     // that do not follow a move (its WebSocket server), and they must live where it works.
     auto *context = new QObject;
+    m_threadContext = context;
     context->moveToThread(&m_serverThread);
     QObject::connect(&m_serverThread, &QThread::finished, context, &QObject::deleteLater);
     m_serverThread.start();
@@ -180,6 +181,22 @@ void ServerHost::stop()
     // them out before the thread ends and its sockets close.
     if (serving)
         QMetaObject::invokeMethod(m_frontend, &HttpFrontend::flushAnswers, Qt::BlockingQueuedConnection);
+    // Deleted on its thread now, rather than by the thread's end: QThread::wait() orders the
+    // thread's last deletions before our return with a wait condition inside libQt6Core, which
+    // ThreadSanitizer cannot see, and the front end's feed still reads the recorder as it goes.
+    if (serving) {
+        std::atomic<bool> deleted { false };
+        QMetaObject::invokeMethod(
+            m_threadContext,
+            handOver([this, &deleted] {
+                delete m_frontend;
+                deleted.store(true, std::memory_order_release);
+            }),
+            Qt::BlockingQueuedConnection);
+        const bool gone = deleted.load(std::memory_order_acquire);
+        Q_ASSERT(gone);
+        Q_UNUSED(gone);
+    }
     if (m_serverThread.isRunning()) {
         m_serverThread.quit();
         m_serverThread.wait();

@@ -68,5 +68,6 @@ private:
     std::vector<std::unique_ptr<FanOutStrategy>> m_strategies;
     QThread m_serverThread;
     HttpFrontend *m_frontend = nullptr; // lives on m_serverThread
+    QObject *m_threadContext = nullptr; // lives on m_serverThread, deleted at its end
     QUrl m_url;
 };

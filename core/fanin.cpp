@@ -71,9 +71,13 @@ bool FanIn::finish(int index, TaskStatus status, const QString &error, std::opti
                 m_recorder.taskReleased(m_requestId, index, outcome.lane, now);
             return false;
         }
+        // Done, but after the deadline: the view has given up on it, or is about to (a thread
+        // busy under load notices a deadline late). Its result is not used, whatever it was.
+        if ((status == TaskStatus::Ok || status == TaskStatus::Failed) && m_deadline.hasExpired())
+            status = TaskStatus::TimedOut;
         outcome.status = status;
         outcome.endNs = now;
-        outcome.error = error;
+        outcome.error = status == TaskStatus::TimedOut ? QString() : error;
         if (status == TaskStatus::Ok)
             outcome.balance = balance.value_or(m_plan.task(index).balance);
         lane = outcome.lane;

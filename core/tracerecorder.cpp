@@ -94,7 +94,10 @@ int TraceRecorder::virtualLane(ThreadKind kind, const QString &name)
 QVector<ThreadLane> TraceRecorder::lanes() const
 {
     QMutexLocker locker(&m_namesMutex);
-    return m_lanes;
+    // A list of its own, not one sharing our buffer: Qt's implicit sharing tells "shared" from
+    // "ours alone" with a relaxed load, so a reader detaching its copy on one thread while a
+    // writer grows ours on another is a data race (ThreadSanitizer saw it in the shutdown test).
+    return QVector<ThreadLane>(m_lanes.cbegin(), m_lanes.cend());
 }
 
 ThreadLane TraceRecorder::lane(int id) const
@@ -123,7 +126,7 @@ QString TraceRecorder::routeName(int id) const
 QStringList TraceRecorder::routes() const
 {
     QMutexLocker locker(&m_namesMutex);
-    return m_routes;
+    return QStringList(m_routes.cbegin(), m_routes.cend()); // not shared: see lanes()
 }
 
 quint64 TraceRecorder::requestStarted(int route, int timeoutMs, int taskCount, int lane)

@@ -26,6 +26,7 @@ class TestStrategies : public QObject
 private Q_SLOTS:
     void initTestCase();
     void cleanup();
+    void aTaskDoneAfterTheDeadlineTimedOut();
 
     void concurrentStrategiesOverlap_data();
     void concurrentStrategiesOverlap();
@@ -140,6 +141,23 @@ std::shared_ptr<FanIn> TestStrategies::makeFanIn(const FanOutSpec &spec)
 {
     return std::make_shared<FanIn>(*m_recorder, m_nextRequest++, FanOutPlan(spec),
         QDeadlineTimer(spec.timeoutMs, Qt::PreciseTimer));
+}
+
+void TestStrategies::aTaskDoneAfterTheDeadlineTimedOut()
+{
+    // A thread busy under load may finish a task after its request's deadline, before the view
+    // notices the deadline: the result must not count. One task finishes in time, one late.
+    FanIn fanIn(*m_recorder, m_nextRequest++, FanOutPlan(makeSpec(2, 10, 3000)), QDeadlineTimer(3000, Qt::PreciseTimer));
+    QVERIFY(fanIn.begin(0, true) && fanIn.begin(1, true));
+    QVERIFY(fanIn.finish(0, TaskStatus::Ok, {}, 1.5));
+    QCOMPARE(fanIn.outcome(0).status, TaskStatus::Ok);
+    FanIn late(*m_recorder, m_nextRequest++, FanOutPlan(makeSpec(2, 10, 3000)), QDeadlineTimer(0));
+    QVERIFY(late.begin(0, true) == false); // too late to start, too
+    QVERIFY(late.finish(1, TaskStatus::Ok, {}, 2.5));
+    QCOMPARE(late.outcome(1).status, TaskStatus::TimedOut);
+    QVERIFY(late.finish(0, TaskStatus::Failed, QStringLiteral("boom"), std::nullopt));
+    QCOMPARE(late.outcome(0).status, TaskStatus::TimedOut);
+    QVERIFY(late.outcome(0).error.isEmpty());
 }
 
 void TestStrategies::concurrentStrategiesOverlap_data()
