@@ -6,6 +6,7 @@
 #include <QUrl>
 #include <QUrlQuery>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -13,7 +14,8 @@
 
 namespace {
 
-// The known parameters, spelled as in PRODUCT.md; an error must name one of them.
+// The known parameters, spelled as in PRODUCT.md; an error names one of them, or a name the query
+// holds that is none of them.
 const char *const knownParams[] = { "tasks", "latency_ms", "jitter_ms", "fail_rate", "timeout_ms", "kind", "seed" };
 
 [[noreturn]] void fail(const QString &query, const char *what, const QString &detail = QString())
@@ -36,17 +38,6 @@ QString describe(const std::variant<FanOutSpec, SpecError> &result)
         .arg(s.timeoutMs)
         .arg(int(s.kind))
         .arg(s.seed ? QString::number(*s.seed) : QStringLiteral("none"));
-}
-
-bool sameResult(const std::variant<FanOutSpec, SpecError> &a, const std::variant<FanOutSpec, SpecError> &b)
-{
-    if (a.index() != b.index())
-        return false;
-    if (const auto *ea = std::get_if<SpecError>(&a)) {
-        const auto &eb = std::get<SpecError>(b);
-        return ea->param == eb.param && ea->message == eb.message;
-    }
-    return std::get<FanOutSpec>(a) == std::get<FanOutSpec>(b);
 }
 
 // The ranges are PRODUCT.md's numbers, written out rather than taken from FanOutSpec's constants,
@@ -72,16 +63,34 @@ void checkSpec(const QString &text, const FanOutSpec &spec)
         fail(text, "toQuery() does not parse back to the same spec", describe(again));
 }
 
-// An error names a parameter that the query really holds, and says something about it.
+bool isKnown(const QString &param)
+{
+    for (const char *name : knownParams) {
+        if (param == QLatin1String(name))
+            return true;
+    }
+    return false;
+}
+
+// An error names a parameter that the query really holds, and says something about it: what is
+// wrong with one of ours, or that a name is none of ours (a typo such as task=5 must not run
+// with the defaults).
+// Names as the parser reads them: fully decoded (an unknown "f%2Bail" is named "f+ail").
+bool holds(const QUrlQuery &query, const QString &name)
+{
+    const auto items = query.queryItems(QUrl::FullyDecoded);
+    return std::any_of(items.cbegin(), items.cend(), [&name](const auto &item) { return item.first == name; });
+}
+
 void checkError(const QString &text, const QUrlQuery &query, const SpecError &error)
 {
-    bool known = false;
-    for (const char *name : knownParams)
-        known = known || error.param == QLatin1String(name);
-    if (!known)
-        fail(text, "error names no known parameter", error.param);
-    if (!query.hasQueryItem(error.param))
+    if (!holds(query, error.param))
         fail(text, "error names a parameter the query does not hold", error.param);
+    if (!isKnown(error.param)) {
+        if (!error.message.contains(QLatin1String("tasks, latency_ms, jitter_ms, fail_rate, timeout_ms, kind, seed")))
+            fail(text, "an unknown parameter's error does not list the parameters", error.message);
+        return;
+    }
     if (!error.message.startsWith(error.param + QLatin1Char(' ')) || error.message.size() <= error.param.size() + 1)
         fail(text, "error message does not say what is wrong with its parameter", error.message);
 }
@@ -94,13 +103,18 @@ void check(const QString &text, const QUrlQuery &query)
     else
         checkSpec(text, std::get<FanOutSpec>(result));
 
-    // Unknown parameters are ignored, whatever they hold (browsers and proxies add their own).
+    // An unknown parameter is refused, whatever else the query holds: the error names it, or an
+    // unknown one that comes before it.
     QUrlQuery withUnknown = query;
     withUnknown.addQueryItem(QStringLiteral("fuzz_unknown"), QStringLiteral("%00x"));
     const auto withUnknownResult = FanOutSpec::fromQuery(withUnknown);
-    if (!sameResult(result, withUnknownResult))
-        fail(text, "an unknown parameter changed the result",
-            describe(result) + QStringLiteral(" became ") + describe(withUnknownResult));
+    const auto *refused = std::get_if<SpecError>(&withUnknownResult);
+    if (!refused)
+        fail(text, "an unknown parameter was accepted", describe(withUnknownResult));
+    const auto *before = std::get_if<SpecError>(&result);
+    const QString expected = before && !isKnown(before->param) ? before->param : QStringLiteral("fuzz_unknown");
+    if (refused->param != expected)
+        fail(text, "an unknown parameter's error names another", refused->param + QStringLiteral(" instead of ") + expected);
 }
 
 } // namespace
