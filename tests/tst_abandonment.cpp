@@ -5,6 +5,7 @@
 #include "serverhost.h"
 #include "servermetrics.h"
 #include "task.h"
+#include "testserver.h"
 #include "tracerecorder.h"
 
 #include <QElapsedTimer>
@@ -58,11 +59,9 @@ void TestAbandonment::initTestCase()
 {
     m_recorder = std::make_unique<TraceRecorder>();
     ServerOptions options;
-    options.port = 0;
     options.workers = 2;
-    m_server = std::make_unique<ServerHost>(*m_recorder, options);
-    QString error;
-    QVERIFY2(m_server->start(&error), qPrintable(error));
+    m_server = startTestServer(*m_recorder, options);
+    QVERIFY(m_server);
 }
 
 void TestAbandonment::cleanup()

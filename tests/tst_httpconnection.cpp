@@ -4,6 +4,7 @@
 // requests that are malformed or too big are refused (400, 411, 413, 414, 431, 505) without
 // being read into memory, the server staying healthy.
 #include "serverhost.h"
+#include "testserver.h"
 #include "tracerecorder.h"
 
 #include <QDeadlineTimer>
@@ -141,11 +142,8 @@ private:
 void TestHttpConnection::initTestCase()
 {
     m_recorder = std::make_unique<TraceRecorder>();
-    ServerOptions options;
-    options.port = 0;
-    m_server = std::make_unique<ServerHost>(*m_recorder, options);
-    QString error;
-    QVERIFY2(m_server->start(&error), qPrintable(error));
+    m_server = startTestServer(*m_recorder);
+    QVERIFY(m_server);
     m_port = quint16(m_server->url().port());
 }
 

@@ -4,6 +4,7 @@
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
 #include "serverhost.h"
+#include "testserver.h"
 #include "tracerecorder.h"
 
 #include <QElapsedTimer>
@@ -76,11 +77,8 @@ private:
 void TestHttpRoutes::initTestCase()
 {
     m_recorder = std::make_unique<TraceRecorder>();
-    ServerOptions options;
-    options.port = 0;
-    m_server = std::make_unique<ServerHost>(*m_recorder, options);
-    QString error;
-    QVERIFY2(m_server->start(&error), qPrintable(error));
+    m_server = startTestServer(*m_recorder);
+    QVERIFY(m_server);
     m_base = m_server->url();
     QVERIFY(m_base.port() > 0);
 }

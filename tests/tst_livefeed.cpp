@@ -4,6 +4,7 @@
 // format, the spans CSV, and /metrics parsed back and checked against known traffic.
 #include "loadgenerator.h"
 #include "serverhost.h"
+#include "testserver.h"
 #include "tracerecorder.h"
 
 #include <QJsonArray>
@@ -47,11 +48,8 @@ private:
 void TestLiveFeed::initTestCase()
 {
     m_recorder = std::make_unique<TraceRecorder>();
-    ServerOptions options;
-    options.port = 0;
-    m_server = std::make_unique<ServerHost>(*m_recorder, options);
-    QString error;
-    QVERIFY2(m_server->start(&error), qPrintable(error));
+    m_server = startTestServer(*m_recorder);
+    QVERIFY(m_server);
 }
 
 void TestLiveFeed::cleanupTestCase()

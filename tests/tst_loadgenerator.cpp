@@ -3,6 +3,7 @@
 // server sees it), timeouts, errors when the server is gone, cancellation.
 #include "loadgenerator.h"
 #include "serverhost.h"
+#include "testserver.h"
 #include "tracerecorder.h"
 
 #include <QtConcurrent>
@@ -40,11 +41,8 @@ private:
 void TestLoadGenerator::initTestCase()
 {
     m_recorder = std::make_unique<TraceRecorder>();
-    ServerOptions options;
-    options.port = 0;
-    m_server = std::make_unique<ServerHost>(*m_recorder, options);
-    QString error;
-    QVERIFY2(m_server->start(&error), qPrintable(error));
+    m_server = startTestServer(*m_recorder);
+    QVERIFY(m_server);
 }
 
 void TestLoadGenerator::cleanupTestCase()

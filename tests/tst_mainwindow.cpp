@@ -15,6 +15,7 @@
 #include "timelinestyle.h"
 #include "timelineview.h"
 #include "timelinezoom.h"
+#include "testserver.h"
 #include "tracerecorder.h"
 
 #include <QJsonArray>
@@ -106,11 +107,9 @@ void TestMainWindow::initTestCase()
     QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
     m_recorder = std::make_unique<TraceRecorder>();
     ServerOptions options;
-    options.port = 0;
     options.workers = 3;
-    m_server = std::make_unique<ServerHost>(*m_recorder, options);
-    QString error;
-    QVERIFY2(m_server->start(&error), qPrintable(error));
+    m_server = startTestServer(*m_recorder, options);
+    QVERIFY(m_server);
     QStringList routes;
     for (FanOutStrategy *strategy : m_server->strategies())
         routes.append(strategy->route());
