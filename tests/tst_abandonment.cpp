@@ -223,35 +223,33 @@ void TestAbandonment::waitingRequestLeavesTheQueue()
 {
     TraceRecorder recorder;
     ServerOptions options;
-    options.port = 0;
     options.workers = 1;
     options.maxQueue = 1;
-    ServerHost server(recorder, options);
-    QString error;
-    QVERIFY2(server.start(&error), qPrintable(error));
+    const auto server = startTestServer(recorder, options);
+    QVERIFY(server);
     const QString route = QStringLiteral("/async-worker");
     const QString path = route + QStringLiteral("?tasks=1&latency_ms=5000&timeout_ms=10000");
     const QString depth = QStringLiteral("fanscope_queue_depth");
     const QString abandoned = QStringLiteral("fanscope_http_requests_total{route=\"/async-worker\",code=\"499\"}");
     const quint64 seq = recorder.lastSeq();
 
-    auto running = openRequest(server.url(), path);
+    auto running = openRequest(server->url(), path);
     QTRY_VERIFY_WITH_TIMEOUT(runningSince(recorder, seq, route).has_value(), 5000);
-    auto waiting = openRequest(server.url(), path);
-    QTRY_COMPARE_WITH_TIMEOUT(metric(server.url(), depth), 1.0, 5000);
+    auto waiting = openRequest(server->url(), path);
+    QTRY_COMPARE_WITH_TIMEOUT(metric(server->url(), depth), 1.0, 5000);
     // The queue is full: a third is turned away at once.
-    auto refused = openRequest(server.url(), path);
+    auto refused = openRequest(server->url(), path);
     QTRY_VERIFY_WITH_TIMEOUT(refused->peek(64).startsWith("HTTP/1.1 503"), 5000);
 
     // The waiting one hangs up: it leaves the queue at once, and its place is free again.
     QElapsedTimer clock;
     clock.start();
     waiting->abort();
-    QTRY_COMPARE_WITH_TIMEOUT(metric(server.url(), depth), 0.0, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(metric(server->url(), depth), 0.0, 3000);
     QVERIFY2(clock.elapsed() < 500, qPrintable(QString::number(clock.elapsed())));
-    QCOMPARE(metric(server.url(), abandoned), 1.0);
-    auto next = openRequest(server.url(), path);
-    QTRY_COMPARE_WITH_TIMEOUT(metric(server.url(), depth), 1.0, 5000);
+    QCOMPARE(metric(server->url(), abandoned), 1.0);
+    auto next = openRequest(server->url(), path);
+    QTRY_COMPARE_WITH_TIMEOUT(metric(server->url(), depth), 1.0, 5000);
     QVERIFY(next->bytesAvailable() == 0); // queued, not refused
 
     // It never ran: when the worker is free, the next one in line runs, not the one that left.
@@ -259,10 +257,10 @@ void TestAbandonment::waitingRequestLeavesTheQueue()
     running->abort();
     QTRY_COMPARE_WITH_TIMEOUT(startedSince(recorder, seq, route), 2, 3000);
     next->abort();
-    QTRY_COMPARE_WITH_TIMEOUT(metric(server.url(), abandoned), 3.0, 3000);
+    QTRY_COMPARE_WITH_TIMEOUT(metric(server->url(), abandoned), 3.0, 3000);
     QCOMPARE(startedSince(recorder, seq, route), 2);
-    QCOMPARE(metric(server.url(), depth), 0.0);
-    QCOMPARE(metric(server.url(), QStringLiteral("fanscope_busy_workers")), 0.0);
+    QCOMPARE(metric(server->url(), depth), 0.0);
+    QCOMPARE(metric(server->url(), QStringLiteral("fanscope_busy_workers")), 0.0);
 }
 
 quint64 TestAbandonment::abandonOne(int tasks)

@@ -371,16 +371,14 @@ void TestHttpRoutes::workerPoolBoundsConcurrency()
     // Two workers, four 300 ms requests of the blocking kind: two rounds, so at least 600 ms.
     TraceRecorder recorder;
     ServerOptions options;
-    options.port = 0;
     options.workers = 2;
-    ServerHost server(recorder, options);
-    QString error;
-    QVERIFY2(server.start(&error), qPrintable(error));
+    const auto server = startTestServer(recorder, options);
+    QVERIFY(server);
     QElapsedTimer clock;
     clock.start();
     QList<QNetworkReply *> replies;
     for (int i = 0; i < 4; ++i)
-        replies.append(send(QStringLiteral("/async-worker?tasks=3&latency_ms=300"), "GET", server.url()));
+        replies.append(send(QStringLiteral("/async-worker?tasks=3&latency_ms=300"), "GET", server->url()));
     QTRY_VERIFY_WITH_TIMEOUT(std::all_of(replies.cbegin(), replies.cend(), [](QNetworkReply *r) { return r->isFinished(); }), 10000);
     const qint64 tookMs = clock.elapsed();
     for (QNetworkReply *reply : replies)
@@ -397,15 +395,13 @@ void TestHttpRoutes::fullQueueAnswers503()
 {
     TraceRecorder recorder;
     ServerOptions options;
-    options.port = 0;
     options.workers = 1;
     options.maxQueue = 1;
-    ServerHost server(recorder, options);
-    QString error;
-    QVERIFY2(server.start(&error), qPrintable(error));
+    const auto server = startTestServer(recorder, options);
+    QVERIFY(server);
     QList<QNetworkReply *> replies;
     for (int i = 0; i < 4; ++i)
-        replies.append(send(QStringLiteral("/sequential?tasks=1&latency_ms=300"), "GET", server.url()));
+        replies.append(send(QStringLiteral("/sequential?tasks=1&latency_ms=300"), "GET", server->url()));
     QTRY_VERIFY_WITH_TIMEOUT(std::all_of(replies.cbegin(), replies.cend(), [](QNetworkReply *r) { return r->isFinished(); }), 10000);
     int ok = 0, refused = 0;
     for (QNetworkReply *reply : replies) {

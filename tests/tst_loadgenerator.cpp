@@ -196,12 +196,9 @@ void TestLoadGenerator::serverGoneIsErrors()
     QUrl url;
     {
         TraceRecorder recorder;
-        ServerOptions options;
-        options.port = 0;
-        ServerHost server(recorder, options);
-        QString error;
-        QVERIFY(server.start(&error));
-        url = server.url().resolved(QUrl(QStringLiteral("/healthz")));
+        const auto server = startTestServer(recorder);
+        QVERIFY(server);
+        url = server->url().resolved(QUrl(QStringLiteral("/healthz")));
     }
     LoadConfig config;
     config.url = url;
