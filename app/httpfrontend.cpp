@@ -13,7 +13,9 @@
 #include "tracerecorder.h"
 #include "workerqueue.h"
 
+#include <QDeadlineTimer>
 #include <QFile>
+#include <QPointer>
 #include <QJsonArray>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -105,16 +107,26 @@ void HttpFrontend::flushAnswers()
 {
     // A socket deleted with data still in its buffer drops it, and one closed with unread
     // bytes from its client resets the connection, which can destroy an answer the client has
-    // not read yet: write what there is (waiting a little: we are stopping), drop what came in,
-    // and close gracefully.
+    // not read yet. So: write what there is, drop what came in, close gracefully, and give
+    // them all together a moment to finish, never more than ShutdownGraceMs (a client that
+    // does not read must not hold the stop up).
+    constexpr int ShutdownGraceMs = 300;
     if (!m_tcpServer)
         return;
+    QList<QPointer<QTcpSocket>> closing;
     for (QTcpSocket *socket : m_tcpServer->findChildren<QTcpSocket *>(Qt::FindDirectChildrenOnly)) {
         socket->flush();
-        if (socket->bytesToWrite() > 0)
-            socket->waitForBytesWritten(200);
         socket->readAll();
         socket->disconnectFromHost();
+        if (socket->state() != QAbstractSocket::UnconnectedState)
+            closing.append(socket);
+    }
+    const QDeadlineTimer grace(ShutdownGraceMs);
+    for (const QPointer<QTcpSocket> &socket : std::as_const(closing)) {
+        if (grace.hasExpired())
+            break;
+        if (socket && socket->state() != QAbstractSocket::UnconnectedState)
+            socket->waitForDisconnected(int(grace.remainingTime()));
     }
 }
 
@@ -233,7 +245,11 @@ void HttpFrontend::addUpstreamRoute()
             // Watching for the caller hanging up, until the answer is written.
             const auto watch = std::make_shared<QMetaObject::Connection>();
             *timer = timers->schedule(TimerQueue::nowNs() + qint64(latencyMs) * 1000000,
-                [this, reply, account, balance, fail, timer, watch] {
+                [this, self = QPointer<HttpFrontend>(this), reply, account, balance, fail, timer, watch] {
+                    // The front end is deleted before its thread's timers stop: a timer due in
+                    // between finds it gone.
+                    if (!self)
+                        return;
                     *timer = 0;
                     disconnect(*watch); // the connection is kept alive for the next call
                     const HttpReply answer = fail ? HttpReply::error(500, QStringLiteral("simulated upstream failure"))

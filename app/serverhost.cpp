@@ -173,7 +173,9 @@ void ServerHost::stop()
         QMetaObject::invokeMethod(m_frontend, &HttpFrontend::stopAccepting, Qt::BlockingQueuedConnection);
     // Give up on the requests running, and on any that starts from now on, and join the workers
     // before the loop threads they may be waiting on.
-    m_workers.clear();
+    // Not m_workers.clear(): a view handed to the pool but not started yet would be dropped with
+    // its answer (destroyed on this thread, its client never answered). Started now, it finds
+    // its strategy aborting and is cut at once, and its answer goes out like the others.
     for (const auto &strategy : m_strategies)
         strategy->abortAll();
     m_workers.waitForDone();
@@ -202,6 +204,7 @@ void ServerHost::stop()
         m_serverThread.wait();
     }
     m_frontend = nullptr;
+    m_threadContext = nullptr; // deleted with the thread's end
     // Blocking pool tasks stop early only when aborted (CPU work); others run to their end.
     m_pool.clear();
     m_pool.waitForDone();

@@ -73,11 +73,12 @@ bool FanIn::finish(int index, TaskStatus status, const QString &error, std::opti
         }
         // Done, but after the deadline: the view has given up on it, or is about to (a thread
         // busy under load notices a deadline late). Its result is not used, whatever it was.
-        if ((status == TaskStatus::Ok || status == TaskStatus::Failed) && m_deadline.hasExpired())
+        const bool late = (status == TaskStatus::Ok || status == TaskStatus::Failed) && m_deadline.hasExpired();
+        if (late)
             status = TaskStatus::TimedOut;
         outcome.status = status;
         outcome.endNs = now;
-        outcome.error = status == TaskStatus::TimedOut ? QString() : error;
+        outcome.error = late ? QString() : error;
         if (status == TaskStatus::Ok)
             outcome.balance = balance.value_or(m_plan.task(index).balance);
         lane = outcome.lane;

@@ -73,6 +73,8 @@ void TestDensityRuns::merges_data()
                                            << QVector<Run> { { QRect(5, 10, 3, 1), ok }, { QRect(5, 11, 4, 1), ok } };
     QTest::addRow("outside the area: clipped") << QVector<Bar> { { 8, 3, ok, 5, 8 }, { 14, 2, ok, 1, 2 } }
                                                << QVector<Run> { { QRect(5, 10, 3, 1), ok } };
+    QTest::addRow("bars out of order are not lost") << QVector<Bar> { { 10, 1, ok, 300, 500 }, { 10, 1, ok, 0, 50 }, { 10, 1, ok, 100, 200 } }
+                                                    << QVector<Run> { { QRect(0, 10, 50, 1), ok }, { QRect(100, 10, 100, 1), ok }, { QRect(300, 10, 200, 1), ok } };
     QTest::addRow("empty bars are nothing") << QVector<Bar> { { 10, 1, ok, 5, 5 }, { 10, 0, ok, 1, 3 } } << QVector<Run> {};
 }
 

@@ -34,6 +34,8 @@ private Q_SLOTS:
     void hitTesting_data();
     void hitTesting();
     void rangeStatistics();
+    void nothingToForgetCostsNothing();
+    void cancelledTasksAreCounted();
     void abandonedRequestEndsCancelled();
 
 private:
@@ -504,6 +506,53 @@ void TestTimelineModel::abandonedRequestEndsCancelled()
     m_model->applyEvents({ requestStarted(2, 0, 50 * Ms, 3000, 0), requestEnded(2, 0, 60 * Ms) });
     QVERIFY(!m_model->request(2)->request.isAbandoned());
     QCOMPARE(m_model->request(2)->request.status, TaskStatus::Ok);
+}
+
+void TestTimelineModel::nothingToForgetCostsNothing()
+{
+    // Over capacity with every request still running: nothing can be forgotten, and a batch
+    // that touches one lane must not compact (and announce) every lane.
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->addLane(lane(1, ThreadKind::Loop, 1));
+    m_model->addLane(lane(2, ThreadKind::Pool, 1));
+    m_model->setSpanCapacity(20);
+    QVector<TraceEvent> events;
+    for (quint64 id = 1; id <= 10; ++id) {
+        events.append(requestStarted(id, 0, qint64(id) * Ms, 60000, 2));
+        events.append(taskStarted(id, 0, 1, qint64(id) * Ms));
+        events.append(taskStarted(id, 1, 2, qint64(id) * Ms));
+    }
+    m_model->applyEvents(events); // 30 open spans: over, and nothing finished
+    QCOMPARE(m_model->spanCount(), 30);
+    QSignalSpy changed(m_model.get(), &QAbstractItemModel::dataChanged);
+    m_model->applyEvents({ requestStarted(11, 0, 20 * Ms, 60000, 0) });
+    QCOMPARE(changed.size(), 1); // the worker lane only
+    QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), m_model->rowOfLane(0));
+    // Once requests finish and the count grows on, the oldest finished go.
+    QVector<TraceEvent> ends;
+    for (quint64 id = 1; id <= 5; ++id) {
+        ends.append(taskEnded(id, 0, 1, 30 * Ms, TaskStatus::Ok));
+        ends.append(taskEnded(id, 1, 2, 30 * Ms, TaskStatus::Ok));
+        ends.append(requestEnded(id, 0, 30 * Ms));
+    }
+    for (quint64 id = 12; id <= 20; ++id)
+        ends.append(requestStarted(id, 0, 40 * Ms, 60000, 0));
+    m_model->applyEvents(ends);
+    QVERIFY(!m_model->request(1));
+    QVERIFY(m_model->request(6));
+    QVERIFY(m_model->spanCount() < 40);
+}
+
+void TestTimelineModel::cancelledTasksAreCounted()
+{
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    m_model->addLane(lane(1, ThreadKind::Loop, 1));
+    m_model->applyEvents({ requestStarted(1, 0, 0, 3000, 2), taskStarted(1, 0, 1, 0), taskStarted(1, 1, 1, 0),
+        taskEnded(1, 0, 1, 10 * Ms, TaskStatus::Ok), taskEnded(1, 1, 1, 20 * Ms, TaskStatus::Cancelled), requestEnded(1, 0, 20 * Ms) });
+    const auto stats = m_model->statistics(0, 100 * Ms);
+    QCOMPARE(stats.tasks, 2);
+    QCOMPARE(stats.ok + stats.failed + stats.timedOut + stats.cancelled, 2);
+    QCOMPARE(stats.cancelled, 1);
 }
 
 QTEST_GUILESS_MAIN(TestTimelineModel)

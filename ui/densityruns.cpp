@@ -26,7 +26,9 @@ void DensityRuns::add(int y, int height, TaskStatus status, int x0, int x1)
     for (int row = first; row < last; ++row) {
         const size_t index = size_t(row) * StatusCount + size_t(status);
         Run &run = m_runs[index];
-        if (run.x1 > run.x0 && x0 <= run.x1) {
+        // Touching or overlapping the run, not starting before it: bars out of order (a folded
+        // group adds lane after lane) start a run of their own rather than being lost.
+        if (run.x1 > run.x0 && x0 <= run.x1 && x0 >= run.x0) {
             run.x1 = std::max(run.x1, x1);
             continue;
         }

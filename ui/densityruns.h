@@ -4,10 +4,11 @@
 // a lane where hundreds of tasks overlap costs a fill per run rather than one per task.
 //
 // Under a load run, sub-rows get thinner than a pixel and bars narrower than their outline;
-// drawing each bar would repeat fills over pixels already drawn. Bars are added in order of
+// drawing each bar would repeat fills over pixels already drawn. Bars come best in order of
 // their start (as a lane holds them); a bar that touches or overlaps the current run of its
-// row and status extends it, any other closes that run (handing it to the sink) and starts a
-// new one. Whatever is open is handed over by finish() or the destructor.
+// row and status extends it, any other (one that starts before the run, too) closes that run
+// (handing it to the sink) and starts a new one. Whatever is open is handed over by finish()
+// or the destructor.
 #include "taskstatus.h"
 
 #include <QRect>

@@ -106,7 +106,7 @@ void SelectionDetails::showRange(const TimelineModel &model, qint64 fromNs, qint
     QString text = tr("Started in this range:\n"
                       "  requests  %1 (p50 %2 ms, p99 %3 ms)\n"
                       "  tasks     %4 (p50 %5 ms, p99 %6 ms)\n"
-                      "            %7 ok, %8 failed, %9 timed out")
+                      "            %7 ok, %8 failed, %9 timed out, %10 cancelled")
                        .arg(stats.requests)
                        .arg(stats.requestP50Ms, 0, 'f', 3)
                        .arg(stats.requestP99Ms, 0, 'f', 3)
@@ -115,7 +115,8 @@ void SelectionDetails::showRange(const TimelineModel &model, qint64 fromNs, qint
                        .arg(stats.taskP99Ms, 0, 'f', 3)
                        .arg(stats.ok)
                        .arg(stats.failed)
-                       .arg(stats.timedOut);
+                       .arg(stats.timedOut)
+                       .arg(stats.cancelled);
     if (stats.open > 0)
         text += tr("\n  still running: %1 (not in the durations)").arg(stats.open);
     m_text->setPlainText(text);

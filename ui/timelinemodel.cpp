@@ -123,7 +123,7 @@ void TimelineModel::applyEvents(const QVector<TraceEvent> &events)
         m_lastSeq = std::max(m_lastSeq, event.seq);
     }
 
-    if (m_spanCount > m_spanCapacity)
+    if (m_spanCount > std::max(m_spanCapacity, m_retryForgetAt))
         forgetOldest();
     for (int laneId : std::as_const(m_touchedLanes)) {
         const QModelIndex changed = index(m_rowByLane.value(laneId));
@@ -213,6 +213,11 @@ void TimelineModel::forgetOldest()
             excess -= int(std::count_if(it->tasks.cbegin(), it->tasks.cend(), [](const SpanRef &r) { return r.isValid(); }));
         }
     }
+    if (forgotten.isEmpty()) {
+        m_retryForgetAt = m_spanCount + m_spanCapacity / 4;
+        return;
+    }
+    m_retryForgetAt = 0;
     m_requestOrder = kept;
     for (quint64 id : std::as_const(forgotten))
         m_requests.remove(id);
@@ -337,6 +342,7 @@ void TimelineModel::clear()
     m_requests.clear();
     m_requestOrder.clear();
     m_spanCount = 0;
+    m_retryForgetAt = 0;
     m_openSpans = 0;
     m_runningOn = 0;
     m_firstStart = std::numeric_limits<qint64>::max();
@@ -490,6 +496,8 @@ TimelineModel::RangeStatistics TimelineModel::statistics(qint64 fromNs, qint64 t
                 ++stats.failed;
             else if (span.status == TaskStatus::TimedOut)
                 ++stats.timedOut;
+            else if (span.status == TaskStatus::Cancelled)
+                ++stats.cancelled;
         }
     }
     std::sort(taskMs.begin(), taskMs.end());

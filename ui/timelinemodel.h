@@ -96,6 +96,7 @@ public:
         int ok = 0;
         int failed = 0;
         int timedOut = 0;
+        int cancelled = 0; // their requests abandoned
         int open = 0; // still running: not in the durations
         double taskP50Ms = 0;
         double taskP99Ms = 0;
@@ -146,6 +147,9 @@ private:
     int m_runningOn = 0;
     int m_spanCount = 0;
     int m_spanCapacity = DefaultSpanCapacity;
+    // When nothing could be forgotten (every old request still running), the count at which to
+    // try again: not on every batch, or each would compact every lane for nothing.
+    int m_retryForgetAt = 0;
     qint64 m_firstStart = std::numeric_limits<qint64>::max();
     qint64 m_lastEnd = std::numeric_limits<qint64>::min();
     QSet<int> m_touchedLanes; // lanes changed by the batch being applied

@@ -106,9 +106,7 @@ void TimelineView::setModel(TimelineModel *model)
         });
         connect(model, &QAbstractItemModel::rowsInserted, this, &TimelineView::relayout);
         connect(model, &QAbstractItemModel::modelReset, this, [this] {
-            // Cleared: what was selected is gone.
-            m_selectedRequest = 0;
-            m_range.reset();
+            clearSelection(); // cleared: what was selected is gone, and those showing it are told
             relayout();
         });
     }
