@@ -22,6 +22,32 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const HttpLimits &limits)
     m_linger.setInterval(limits.lingerMs);
     connect(&m_linger, &QTimer::timeout, socket, &QAbstractSocket::abort);
     connect(socket, &QAbstractSocket::disconnected, &m_linger, &QTimer::stop);
+    m_idle.setSingleShot(true);
+    m_idle.setInterval(limits.idleTimeoutMs);
+    connect(&m_idle, &QTimer::timeout, this, &HttpConnection::closeIdle);
+    connect(socket, &QAbstractSocket::disconnected, &m_idle, &QTimer::stop);
+    m_idle.start();
+}
+
+void HttpConnection::closeIdle()
+{
+    // A WebSocket's page may stay quiet as long as it likes; a closing connection has its own
+    // clock; a route still working on an answer is not the client's idleness.
+    if (m_upgraded || m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    if (!m_answers.empty()) {
+        m_idle.start();
+        return;
+    }
+    // Half a request, then nothing: say so before closing (RFC 9110 §15.5.9). Nothing at all:
+    // just close, as keep-alive allows at any time between requests.
+    if (m_scanner.isMidRequest()) {
+        const quint64 place = m_nextPlace++;
+        m_answers[place].closeAfter = true;
+        answer(place, HttpReply::error(408, QStringLiteral("the request did not arrive in time")), true);
+        return;
+    }
+    closeWhenWritten();
 }
 
 HttpConnection *HttpConnection::of(QTcpSocket *socket)
@@ -39,6 +65,7 @@ void HttpConnection::beforeServerReads()
 {
     if (m_upgraded)
         return;
+    m_idle.start();
     scanArrivedBytes();
     cutOffServerWhenDue();
 }
@@ -174,6 +201,7 @@ void HttpConnection::writeAnswersInOrder()
         if (it == m_answers.end() || !it->second.bytes)
             return;
         m_socket->write(*it->second.bytes);
+        m_idle.start(); // the client's turn again, from now
         const bool close = it->second.closeAfter;
         m_answers.erase(it);
         ++m_nextToWrite;

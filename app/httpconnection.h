@@ -65,6 +65,7 @@ private:
     void writeAnswersInOrder();
     void closeWhenWritten();
     void shutDownWriting();
+    void closeIdle();
 
     QTcpSocket *m_socket;
     const HttpLimits m_limits;
@@ -83,4 +84,5 @@ private:
     quint64 m_nextPlace = 0;
     quint64 m_nextToWrite = 0;
     QTimer m_linger;
+    QTimer m_idle; // restarted by every byte in and every answer out
 };

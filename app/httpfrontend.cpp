@@ -4,6 +4,7 @@
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
 #include "handover.h"
+#include "httplimits.h"
 #include "httplistener.h"
 #include "livefeed.h"
 #include "pendingreply.h"
@@ -79,7 +80,9 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString 
 {
     // Our own listener, rather than QHttpServer::listen(): it reports why listening failed, and
     // it watches every connection before Qt reads it (limits, Connection: close, answer order).
-    auto listener = std::make_unique<HttpListener>();
+    HttpLimits limits;
+    limits.idleTimeoutMs = m_options.idleTimeoutMs;
+    auto listener = std::make_unique<HttpListener>(limits);
     // Qt's default backlog is 50 pending connections: a load tool opening hundreds at once
     // would see the rest dropped and retried a second later.
     listener->setListenBacklogSize(4096);

@@ -15,6 +15,10 @@ struct HttpLimits {
     // After the last answer of a connection we close, what the client still sends is read and
     // thrown away for this long, so that closing does not reset the connection (RFC 9112 §9.6).
     int lingerMs = 2000;
+    // A connection with no answer pending that receives nothing for this long is closed: an idle
+    // keep-alive connection, or a client sending its request too slowly (it gets 408 first).
+    // What a route takes to answer does not count. As nginx's keepalive and header timeouts.
+    int idleTimeoutMs = 60000;
 
     // What a connection buffers at most: one whole request, with room to spare. A request must
     // fit, since Qt's parser keeps what it has read of a request until the request is complete.

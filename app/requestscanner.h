@@ -46,6 +46,8 @@ public:
     void skipBody(qint64 count);
     bool hasStopped() const { return m_state == State::Stopped; }
     qint64 offset() const { return m_offset; } // bytes of the stream taken so far
+    // Part of a request has come and not the rest (blank lines between requests do not count).
+    bool isMidRequest() const { return m_state == State::Headers || m_state == State::Body || !m_line.isEmpty(); }
 
     // The requests scanned completely since the last call, in order.
     std::deque<Head> takeHeads();

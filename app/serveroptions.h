@@ -14,4 +14,7 @@ struct ServerOptions {
     // dozen, enough for several requests' fan-outs at once.
     int poolThreads = 32;
     QUrl upstream; // where kind=http tasks call; empty: the built-in one on our own port
+    // A connection idle this long (no answer pending, nothing received) is closed; tests shorten
+    // it. See HttpLimits::idleTimeoutMs.
+    int idleTimeoutMs = 60000;
 };

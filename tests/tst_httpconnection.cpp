@@ -130,6 +130,7 @@ private Q_SLOTS:
     void refused();
     void refusalWaitsForEarlierAnswers();
     void hugeBodyIsRefusedWithoutBuffering();
+    void idleConnectionsAreClosed();
 
 private:
     void verifyHealthy();
@@ -420,6 +421,45 @@ void TestHttpConnection::hugeBodyIsRefusedWithoutBuffering()
     QVERIFY2(grownKiB < 8 * 1024, qPrintable(QStringLiteral("memory grew by %1 KiB for %2 KiB of body").arg(grownKiB).arg(sent / 1024)));
 #endif
     verifyHealthy();
+}
+
+void TestHttpConnection::idleConnectionsAreClosed()
+{
+    // A server of its own, whose connections may idle 300 ms.
+    TraceRecorder recorder;
+    ServerOptions options;
+    options.idleTimeoutMs = 300;
+    const auto server = startTestServer(recorder, options);
+    QVERIFY(server);
+    const quint16 port = quint16(server->url().port());
+
+    // Connected, never a byte: closed.
+    RawClient silent(port);
+    QVERIFY(silent.isConnected());
+    QVERIFY(silent.closedByServer(5000));
+
+    // Kept alive after an answer, then quiet: closed.
+    RawClient idle(port);
+    idle.send(request("/healthz"));
+    const auto answered = idle.read();
+    QVERIFY(answered && answered->status == 200);
+    QVERIFY(idle.closedByServer(5000));
+
+    // Half a request, then nothing: 408, then closed.
+    RawClient slow(port);
+    slow.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    const auto timedOut = slow.read(false, 5000);
+    QVERIFY(timedOut);
+    QCOMPARE(timedOut->status, 408);
+    QCOMPARE(timedOut->headers.value("connection"), QByteArray("close"));
+    QVERIFY(slow.closedByServer(5000));
+
+    // A route that takes longer than the idle time is not the client's idleness.
+    RawClient patient(port);
+    patient.send(request("/async-worker?tasks=2&latency_ms=900"));
+    const auto slowAnswer = patient.read(false, 5000);
+    QVERIFY(slowAnswer);
+    QCOMPARE(slowAnswer->status, 200);
 }
 
 QTEST_GUILESS_MAIN(TestHttpConnection)
