@@ -505,12 +505,13 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
     qreal lastDeadlineX = -1e9;
     for (const TimelineSpan &span : lane.spans) {
         const qreal x0 = scale.mapTimeToX(span.startNs);
-        const qreal x1 = std::max(x0 + 1.0, scale.mapTimeToX(span.endOr(now)));
+        const qreal xEnd = scale.mapTimeToX(span.endOr(now));
+        const qreal x1 = std::max(x0 + 1.0, xEnd); // drawn at least a pixel wide
         const qreal xLast = span.outlives ? scale.mapTimeToX(span.isRunningOn() ? now : span.releasedNs) : x1;
         if (std::max(x1, xLast) < left || x0 > right)
             continue;
         const int key = span.type == TimelineSpan::Type::Request ? slots + span.slot % requestSlots : span.slot % slots;
-        if (x1 - x0 < 1.0 && std::floor(x0) <= lastRight[key])
+        if (xEnd - x0 < 1.0 && std::floor(x0) <= lastRight[key])
             continue;
         lastRight[key] = x1;
         if (span.type == TimelineSpan::Type::Request) {
