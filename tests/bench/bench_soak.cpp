@@ -306,8 +306,10 @@ int wrkSoak(const Settings &settings)
         ++route.turns;
         requests += run.requests;
         errors += run.socketErrors;
-        crashed = server.state() != QProcess::Running;
-        unanswered = !crashed && !answersHealthz(base);
+        unanswered = !answersHealthz(base);
+        // QProcess learns of the exit through its own notifier: give it a moment to.
+        crashed = server.state() != QProcess::Running || server.waitForFinished(unanswered ? 2000 : 1);
+        unanswered = unanswered && !crashed;
         if (!crashed) {
             rss = residentMiB(pid);
             rssPeak = std::max(rssPeak, rss);
@@ -340,7 +342,7 @@ int wrkSoak(const Settings &settings)
         : QStringLiteral("exit code %1").arg(server.exitCode());
     const QByteArray serverErrors = readFile("stderr");
     const int reports = sanitizerReports(serverErrors);
-    if (crashed || reports > 0) {
+    if (crashed || unanswered || reports > 0) {
         // The report or the last words, so that the run says why.
         std::printf("--- the server's stderr (last 4 KiB) ---\n%s\n---\n",
             serverErrors.right(4096).constData());
