@@ -1,6 +1,7 @@
 #include "httpfrontend.h"
 
 #include "abandonment.h"
+#include "answerinbox.h"
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
 #include "handover.h"
@@ -24,7 +25,6 @@
 #include <QTcpSocket>
 #include <QUrlQuery>
 #include <QThreadPool>
-#include <QtConcurrent>
 
 #include <memory>
 
@@ -45,6 +45,7 @@ HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, const 
     , m_server(new QHttpServer(this))
     , m_feed(new LiveFeed(recorder, this))
     , m_queue(new WorkerQueue(workers, options.maxQueue, this))
+    , m_inbox(AnswerInbox::create())
 {
     for (FanOutStrategy *strategy : strategies)
         addFanOutRoute(strategy);
@@ -74,7 +75,11 @@ int HttpFrontend::liveClients() const
     return m_feed->clientCount();
 }
 
-HttpFrontend::~HttpFrontend() = default;
+HttpFrontend::~HttpFrontend()
+{
+    // Answers still expected hold `this`: a reply that comes back after us finds none.
+    m_inbox->dropAll();
+}
 
 quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString *error)
 {
@@ -199,14 +204,16 @@ void HttpFrontend::runAsContinuation(FanOutStrategy *strategy, const FanOutSpec 
     auto abandonment = std::make_shared<Abandonment>();
     QElapsedTimer arrived;
     arrived.start();
-    // No worker: the answer is made where the last task ends (a loop thread), then written here.
-    strategy->start(spec, abandonment)
-        .then(QtFuture::Launch::Sync,
-            handOverTaking<const FanOutResult &>([metrics = m_metrics, route, arrived](const FanOutResult &result) {
-                metrics->countFanOut(route, double(arrived.nsecsElapsed()) / 1e9, result);
-                return HttpReply::json(result.httpStatus, result.toJson());
-            }))
-        .then(this, handOverTaking<const HttpReply &>([this, reply, route](const HttpReply &answer) { deliver(*reply, route, answer); }));
+    // No worker: the answer is made where the last task ends (a loop thread), then handed back
+    // here to be written. Nothing of this object goes to that thread, only the ticket.
+    const AnswerInbox::Ticket ticket = m_inbox->expect(
+        [this, reply, route](const HttpReply &answer) { deliver(*reply, route, answer); });
+    strategy->start(spec, abandonment,
+        [metrics = m_metrics, inbox = m_inbox, ticket, route, arrived](const FanOutResult &result) {
+            metrics->countFanOut(route, double(arrived.nsecsElapsed()) / 1e9, result);
+            AnswerInbox::handBack(
+                inbox, ticket, HttpReply::json(result.httpStatus, result.toJson()));
+        });
     reply->onClientGone(this, [abandonment] { abandonment->abandon(); });
 }
 
@@ -364,13 +371,21 @@ void HttpFrontend::addApiRoutes()
         m_methods.insert(path, GetOnly);
         m_server->route(path, QHttpServerRequest::Method::Get, [this, path, csv](const QHttpServerRequest &, QHttpServerResponder &&responder) {
             auto reply = std::make_shared<PendingReply>(std::move(responder));
-            QtConcurrent::run(handOver([recorder = &m_recorder, csv] {
+            const AnswerInbox::Ticket ticket = m_inbox->expect(
+                [this, reply, path](const HttpReply &answer) { deliver(*reply, path, answer); });
+            QThreadPool::globalInstance()->start(handOver([recorder = &m_recorder, csv,
+                                                              inbox = m_inbox, ticket] {
                 const TraceExport trace = TraceExport::fromRecorder(*recorder);
-                return csv ? HttpReply::text(200, trace.csv(), QByteArrayLiteral("text/csv; charset=utf-8"))
-                                 .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-spans.csv\""))
-                           : HttpReply::text(200, trace.chromeTraceJson(), QByteArrayLiteral("application/json"))
-                                 .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-trace.json\""));
-            })).then(this, handOverTaking<const HttpReply &>([this, reply, path](const HttpReply &answer) { deliver(*reply, path, answer); }));
+                AnswerInbox::handBack(inbox, ticket,
+                    csv ? HttpReply::text(
+                        200, trace.csv(), QByteArrayLiteral("text/csv; charset=utf-8"))
+                              .withHeader(QByteArrayLiteral("Content-Disposition"),
+                                  QByteArrayLiteral("inline; filename=\"fanscope-spans.csv\""))
+                        : HttpReply::text(
+                            200, trace.chromeTraceJson(), QByteArrayLiteral("application/json"))
+                              .withHeader(QByteArrayLiteral("Content-Disposition"),
+                                  QByteArrayLiteral("inline; filename=\"fanscope-trace.json\"")));
+            }));
         });
     };
     exportRoute(QStringLiteral("/api/trace"), false);

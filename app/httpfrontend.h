@@ -18,6 +18,7 @@
 #include <optional>
 #include <vector>
 
+class AnswerInbox;
 class FanOutStrategy;
 class LiveFeed;
 class PendingReply;
@@ -82,6 +83,8 @@ private:
     QHttpServer *m_server; // children, so that they move to the server's thread with us
     LiveFeed *m_feed;
     WorkerQueue *m_queue;
+    // Where answers made on other threads (continuations, exports) come back; dropped with us.
+    std::shared_ptr<AnswerInbox> m_inbox;
     QTcpServer *m_tcpServer = nullptr;
     QHash<QString, QHttpServerRequest::Methods> m_methods; // every routed path, to tell 405 from 404
     UpstreamCounters m_upstream;

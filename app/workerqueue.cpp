@@ -1,15 +1,21 @@
 #include "workerqueue.h"
 
+#include "answerinbox.h"
 #include "handover.h"
 
 #include <QThreadPool>
-#include <QtConcurrent>
 
 WorkerQueue::WorkerQueue(QThreadPool &workers, int maxQueue, QObject *parent)
     : QObject(parent)
     , m_workers(workers)
+    , m_inbox(AnswerInbox::create())
     , m_maxQueue(maxQueue)
 {
+}
+
+WorkerQueue::~WorkerQueue()
+{
+    m_inbox->dropAll();
 }
 
 WorkerQueue::Ticket WorkerQueue::submit(View view, Answer answer)
@@ -52,14 +58,23 @@ void WorkerQueue::close(const HttpReply &refusal)
 void WorkerQueue::dispatch(View view, Answer answer)
 {
     ++m_running;
+    // The answer stays here, on this thread; the worker carries only the view, the ticket and
+    // the inbox. A plain runnable and a queued call: no QFuture continuation across threads.
     // Only ever as many views as workers, so the pool never queues one for long: at most for
     // the moment between a view's answer coming back here and its thread going idle.
-    // Handed over both ways, so that ThreadSanitizer sees the order Qt's queues give.
-    QtConcurrent::run(&m_workers, handOver(std::move(view))).then(this, handOverTaking<const HttpReply &>([this, answer = std::move(answer)](const HttpReply &reply) {
-        --m_running;
-        answer(reply);
-        dispatchWaiting();
+    const AnswerInbox::Ticket ticket = m_inbox->expect(
+        [this, answer = std::move(answer)](const HttpReply &reply) { answered(answer, reply); });
+    // Handed over, so that ThreadSanitizer sees the order QThreadPool's queue gives.
+    m_workers.start(handOver([inbox = m_inbox, ticket, view = std::move(view)] {
+        AnswerInbox::handBack(inbox, ticket, view());
     }));
+}
+
+void WorkerQueue::answered(const Answer &answer, const HttpReply &reply)
+{
+    --m_running;
+    answer(reply);
+    dispatchWaiting();
 }
 
 void WorkerQueue::dispatchWaiting()

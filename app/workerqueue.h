@@ -6,6 +6,10 @@
 // The queue is ours rather than QThreadPool's so that a request whose client hangs up while it
 // waits can be taken out, free its place at once and never run, and so that a stopping server
 // can answer the ones still waiting instead of dropping them.
+//
+// A view's reply comes back through an AnswerInbox (a queued call, no QFuture continuation), so
+// its answer runs on this thread or, if the queue is destroyed first, never: a view still running
+// then finishes on its worker and its reply is dropped.
 #include "httpreply.h"
 
 #include <QObject>
@@ -13,7 +17,9 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <memory>
 
+class AnswerInbox;
 class QThreadPool;
 
 class WorkerQueue : public QObject
@@ -25,6 +31,8 @@ public:
     using Ticket = quint64; // 0: refused
 
     WorkerQueue(QThreadPool &workers, int maxQueue, QObject *parent = nullptr);
+    // Answers nothing more: the answers of views still running are dropped with it.
+    ~WorkerQueue() override;
 
     // Runs the view on a free worker, or queues it if none is free; its answer is then called on
     // this thread (before submit() returns, if the view is that quick). Returns 0, calling
@@ -51,9 +59,12 @@ private:
     };
     void dispatch(View view, Answer answer);
     void dispatchWaiting();
+    void answered(const Answer &answer, const HttpReply &reply);
     void counted() { m_waitingNow.store(int(m_waiting.size()), std::memory_order_relaxed); }
 
     QThreadPool &m_workers;
+    // Shared with the views running, which hand their replies back through it.
+    std::shared_ptr<AnswerInbox> m_inbox;
     const int m_maxQueue;
     std::deque<Waiting> m_waiting;
     int m_running = 0;

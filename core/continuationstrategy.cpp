@@ -4,8 +4,6 @@
 #include "loopworker.h"
 #include "tracerecorder.h"
 
-#include <QPromise>
-
 ContinuationStrategy::ContinuationStrategy(TraceRecorder &recorder, LoopWorker &worker)
     : FanOutStrategy(recorder)
     , m_worker(worker)
@@ -13,13 +11,10 @@ ContinuationStrategy::ContinuationStrategy(TraceRecorder &recorder, LoopWorker &
 {
 }
 
-QFuture<FanOutResult> ContinuationStrategy::start(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment)
+void ContinuationStrategy::start(
+    const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment, Done done)
 {
     auto run = std::make_shared<Run>(open(spec, abandonment, m_lane));
-    auto promise = std::make_shared<QPromise<FanOutResult>>();
-    promise->start();
-    QFuture<FanOutResult> future = promise->future();
-
     const std::shared_ptr<FanIn> fanIn = run->fanIn;
     const TaskBatch batch = m_worker.schedule(fanIn);
     // The deadline: a timer on a loop thread. It holds the fan-in weakly, so a request that is
@@ -29,12 +24,10 @@ QFuture<FanOutResult> ContinuationStrategy::start(const FanOutSpec &spec, const 
             fanIn->expireUnfinished();
     });
     // Runs once, on the thread that made the last task final.
-    fanIn->setOnAllFinal([this, run, promise, batch] {
+    fanIn->setOnAllFinal([this, run, done = std::move(done), batch] {
         m_worker.release(batch);
-        promise->addResult(close(*run));
-        promise->finish();
+        done(close(*run));
     });
-    return future;
 }
 
 void ContinuationStrategy::fanOut(const std::shared_ptr<FanIn> &fanIn)

@@ -1,9 +1,9 @@
 #pragma once
 
 // /async-continuation: no thread is held while the tasks run. The server's thread starts the
-// tasks on the loop threads and returns a QFuture whose promise is kept by whichever event comes
-// last: the last task finishing, or the deadline (a timer on a loop thread) expiring the rest.
-// The answer is written by a continuation of that future on the server's thread.
+// tasks on the loop threads and returns; the result goes to a callback on whichever thread ends
+// the request: the last task finishing, or the deadline (a timer on a loop thread) expiring the
+// rest. The server hands the answer back to its own thread with a queued call.
 #include "fanoutstrategy.h"
 
 class LoopWorker;
@@ -15,7 +15,8 @@ public:
     QString name() const override { return QStringLiteral("async-continuation"); }
     bool holdsWorker() const override { return false; }
 
-    QFuture<FanOutResult> start(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment = {}) override;
+    void start(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment,
+        Done done) override;
 
 protected:
     // For execute(): start() and block on its future (tests, or a caller that wants to block).

@@ -232,7 +232,10 @@ TaskOutcome FanIn::outcome(int index) const
 QVector<TaskOutcome> FanIn::outcomes() const
 {
     QMutexLocker locker(&m_mutex);
-    return m_outcomes;
+    // A deep copy, made under the lock. A shallow one would share m_outcomes' buffer with the
+    // caller's thread: a task finishing here detaches it under the lock while the caller,
+    // iterating its copy, detaches or reads it outside the lock (issue 12, a race TSan saw).
+    return QVector<TaskOutcome>(m_outcomes.cbegin(), m_outcomes.cend());
 }
 
 int FanIn::finishedCount() const

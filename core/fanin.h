@@ -70,6 +70,7 @@ public:
     void setOnAllFinal(std::function<void()> onAllFinal);
 
     TaskOutcome outcome(int index) const;
+    // A copy of its own, never sharing the fan-in's list, so it is the caller's to read anywhere.
     QVector<TaskOutcome> outcomes() const;
     int finishedCount() const;
 

@@ -19,9 +19,10 @@ FanOutResult FanOutStrategy::execute(const FanOutSpec &spec, const std::shared_p
     return close(run);
 }
 
-QFuture<FanOutResult> FanOutStrategy::start(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment)
+void FanOutStrategy::start(
+    const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment, Done done)
 {
-    return QtFuture::makeReadyFuture(execute(spec, abandonment));
+    done(execute(spec, abandonment));
 }
 
 FanOutStrategy::Run FanOutStrategy::open(const FanOutSpec &asked, const std::shared_ptr<Abandonment> &abandonment, int lane)

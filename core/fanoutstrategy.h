@@ -5,11 +5,12 @@
 #include "fanoutresult.h"
 #include "fanoutspec.h"
 
-#include <QFuture>
 #include <QMutex>
 #include <QHash>
 #include <QString>
 #include <QUrl>
+
+#include <functional>
 
 #include <atomic>
 #include <memory>
@@ -40,10 +41,14 @@ public:
     // If `abandonment` is tripped first (the client hung up), the request is given up on at
     // once: unfinished tasks end Cancelled and the result's status is TraceEvent::AbandonedStatus.
     FanOutResult execute(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment = {});
-    // For strategies that hold no worker: starts the request and returns at once; the future
-    // has the result by the deadline, or at once when abandoned. The default runs execute() on
-    // the calling thread.
-    virtual QFuture<FanOutResult> start(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment = {});
+    // Called once with the result of a start()ed request, on whichever thread ends it.
+    using Done = std::function<void(const FanOutResult &)>;
+    // For strategies that hold no worker: starts the request and returns at once; `done` gets
+    // the result by the deadline, or at once when abandoned. A plain callback, not a QFuture:
+    // Qt 6.4's continuations across threads crash under load (issue 12). The default runs
+    // execute() on the calling thread and calls `done` before it returns.
+    virtual void start(
+        const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment, Done done);
 
     // Where kind=http tasks call.
     void setUpstream(const QUrl &upstream) { m_upstream = upstream; }

@@ -71,7 +71,8 @@ LoopWorker::Waited LoopWorker::waitFor(const TaskBatch &batch)
     release(batch);
 
     Waited waited;
-    for (const TaskOutcome &outcome : fanIn->outcomes()) {
+    const QVector<TaskOutcome> outcomes = fanIn->outcomes();
+    for (const TaskOutcome &outcome : outcomes) {
         if (wasGivenUp(outcome.status))
             waited.notDone.append(outcome);
         else

@@ -15,6 +15,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSemaphore>
 #include <QThread>
 
 #include <cstdio>
@@ -39,9 +40,15 @@ FanOutResult runOnce(FanOutStrategy *strategy, const FanOutSpec &spec)
 {
     if (strategy->holdsWorker())
         return strategy->execute(spec);
-    QFuture<FanOutResult> future = strategy->start(spec);
-    future.waitForFinished();
-    return future.result();
+    // start() ends the request on a loop thread: wait here for its callback.
+    QSemaphore done;
+    FanOutResult result;
+    strategy->start(spec, {}, [&](const FanOutResult &ended) {
+        result = ended;
+        done.release();
+    });
+    done.acquire();
+    return result;
 }
 
 QJsonObject measureOverhead(FanOutStrategy *strategy, int tasks, int repetitions)
