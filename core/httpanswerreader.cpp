@@ -23,7 +23,8 @@ bool isToken(const QByteArray &name)
 
 bool isDigits(const QByteArray &text)
 {
-    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !text.isEmpty()
+        && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 } // namespace
@@ -117,13 +118,15 @@ bool HttpAnswerReader::parseHead(const QByteArray &head)
     const bool http11 = statusLine.startsWith("HTTP/1.1 ");
     const bool http10 = statusLine.startsWith("HTTP/1.0 ");
     const QByteArray code = statusLine.mid(9, 3);
-    if ((!http11 && !http10) || !isDigits(code) || (statusLine.size() > 12 && statusLine.at(12) != ' ')) {
+    if ((!http11 && !http10) || !isDigits(code)
+        || (statusLine.size() > 12 && statusLine.at(12) != ' ')) {
         fail(QStringLiteral("upstream answer has no valid status line"));
         return false;
     }
     m_status = code.toInt();
     if (m_status < 200) {
-        fail(QStringLiteral("upstream sent an interim %1 answer, which nothing asked for").arg(m_status));
+        fail(QStringLiteral("upstream sent an interim %1 answer, which nothing asked for")
+                 .arg(m_status));
         return false;
     }
 
@@ -148,7 +151,8 @@ bool HttpAnswerReader::parseHead(const QByteArray &head)
             contentLength = value;
         } else if (name == "transfer-encoding") {
             if (value.toLower() != "chunked" || chunked) {
-                fail(QStringLiteral("upstream answer has an unsupported Transfer-Encoding '%1'").arg(QString::fromLatin1(value)));
+                fail(QStringLiteral("upstream answer has an unsupported Transfer-Encoding '%1'")
+                         .arg(QString::fromLatin1(value)));
                 return false;
             }
             chunked = true;
@@ -206,7 +210,8 @@ bool HttpAnswerReader::readChunkSize()
     const qsizetype end = m_buffer.indexOf(CrLf);
     if (end < 0 || end > MaxChunkLineBytes) {
         if (end >= 0 || m_buffer.size() > MaxChunkLineBytes)
-            fail(QStringLiteral("upstream answer has a chunk size line over %1 bytes").arg(MaxChunkLineBytes));
+            fail(QStringLiteral("upstream answer has a chunk size line over %1 bytes")
+                     .arg(MaxChunkLineBytes));
         return false;
     }
     QByteArray line = m_buffer.left(end);

@@ -21,8 +21,7 @@ public:
 
     explicit HttpAnswerReader(int maxBodyBytes = DefaultMaxBodyBytes)
         : m_maxBodyBytes(maxBodyBytes)
-    {
-    }
+    { }
 
     // Takes the next bytes of the connection. Bytes past the end of the answer are kept as
     // excess() (a peer that sent more than was asked for).
@@ -42,7 +41,17 @@ public:
     qsizetype excess() const { return isDone() ? m_buffer.size() : 0; }
 
 private:
-    enum class State { Head, FixedBody, ChunkSize, ChunkData, ChunkEnd, Trailers, Done, Failed };
+    enum class State
+    {
+        Head,
+        FixedBody,
+        ChunkSize,
+        ChunkData,
+        ChunkEnd,
+        Trailers,
+        Done,
+        Failed
+    };
 
     void fail(const QString &error);
     bool readHead();

@@ -36,18 +36,23 @@ void HttpTask::start()
     if (const int connections = fanIn().plan().upstreamConnections(); connections > 0)
         m_client->setMaxConnections(connections);
     // Asked when a connection frees up: a call given up on while it waited never goes out.
-    auto stillWanted = [this] { return !fanIn().isGivenUp(index()) && !fanIn().deadline().hasExpired(); };
-    m_call = m_client->get(url(), [this](const UpstreamClient::Answer &answer) { onAnswer(answer); }, stillWanted);
+    auto stillWanted
+        = [this] { return !fanIn().isGivenUp(index()) && !fanIn().deadline().hasExpired(); };
+    m_call = m_client->get(
+        url(), [this](const UpstreamClient::Answer &answer) { onAnswer(answer); }, stillWanted);
 }
 
 void HttpTask::onAnswer(const UpstreamClient::Answer &answer)
 {
     m_call = 0;
     if (answer.status != 200) {
-        complete(TaskStatus::Failed, answer.error.isEmpty() ? QStringLiteral("upstream answered %1").arg(answer.status) : answer.error);
+        complete(TaskStatus::Failed,
+            answer.error.isEmpty() ? QStringLiteral("upstream answered %1").arg(answer.status)
+                                   : answer.error);
         return;
     }
-    const QJsonValue balance = QJsonDocument::fromJson(answer.body).object().value(QStringLiteral("balance"));
+    const QJsonValue balance
+        = QJsonDocument::fromJson(answer.body).object().value(QStringLiteral("balance"));
     if (!balance.isDouble()) {
         complete(TaskStatus::Failed, QStringLiteral("upstream answer has no balance"));
         return;

@@ -10,10 +10,13 @@ QThreadStorage<UpstreamClient *> s_clients;
 
 QByteArray requestFor(const QUrl &url)
 {
-    QByteArray target = url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
+    QByteArray target
+        = url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
     if (target.isEmpty())
         target = "/";
-    const QByteArray host = url.host().contains(QLatin1Char(':')) ? '[' + url.host().toLatin1() + ']' : url.host().toLatin1();
+    const QByteArray host = url.host().contains(QLatin1Char(':'))
+        ? '[' + url.host().toLatin1() + ']'
+        : url.host().toLatin1();
     return "GET " + target + " HTTP/1.1\r\nHost: " + host + ':' + QByteArray::number(url.port(80))
         + "\r\nAccept: application/json\r\nUser-Agent: fanscope\r\n\r\n";
 }
@@ -59,11 +62,13 @@ void UpstreamClient::setIdleTimeoutMs(int ms)
 
 UpstreamClient::Totals UpstreamClient::totals()
 {
-    return { s_openConnections.load(std::memory_order_relaxed), s_waitingCalls.load(std::memory_order_relaxed),
+    return { s_openConnections.load(std::memory_order_relaxed),
+        s_waitingCalls.load(std::memory_order_relaxed),
         s_connectionsOpened.load(std::memory_order_relaxed) };
 }
 
-UpstreamClient::Id UpstreamClient::get(const QUrl &url, Done done, std::function<bool()> stillWanted)
+UpstreamClient::Id UpstreamClient::get(
+    const QUrl &url, Done done, std::function<bool()> stillWanted)
 {
     Call call;
     call.id = m_nextId++;
@@ -80,13 +85,15 @@ UpstreamClient::Id UpstreamClient::get(const QUrl &url, Done done, std::function
 
 void UpstreamClient::cancel(Id id)
 {
-    const auto queued = std::find_if(m_queue.begin(), m_queue.end(), [id](const Call &c) { return c.id == id; });
+    const auto queued
+        = std::find_if(m_queue.begin(), m_queue.end(), [id](const Call &c) { return c.id == id; });
     if (queued != m_queue.end()) {
         m_queue.erase(queued);
         s_waitingCalls.fetch_sub(1, std::memory_order_relaxed);
         return;
     }
-    const auto out = std::find_if(m_inFlight.begin(), m_inFlight.end(), [id](const auto &entry) { return entry.second.id == id; });
+    const auto out = std::find_if(m_inFlight.begin(), m_inFlight.end(),
+        [id](const auto &entry) { return entry.second.id == id; });
     if (out == m_inFlight.end())
         return; // completed already
     // The only way to stop an HTTP/1.1 call is to close its connection.
@@ -125,7 +132,8 @@ void UpstreamClient::dispatch()
             Call call = std::move(next);
             m_queue.pop_front();
             s_waitingCalls.fetch_sub(1, std::memory_order_relaxed);
-            call.done({ 0, {}, QStringLiteral("given up on while waiting for an upstream connection") });
+            call.done(
+                { 0, {}, QStringLiteral("given up on while waiting for an upstream connection") });
             continue; // done may have cancelled other calls: the loop reads the queue afresh
         }
         UpstreamConnection *connection = connectionFor(next);
@@ -161,13 +169,16 @@ UpstreamConnection *UpstreamClient::connectionFor(const Call &call)
 
 UpstreamConnection *UpstreamClient::open(const QString &host, quint16 port)
 {
-    auto *connection = new UpstreamConnection(host, port, s_idleTimeoutMs.load(std::memory_order_relaxed), m_maxAnswerBytes, this);
-    connect(connection, &UpstreamConnection::answered, this, [this, connection](int status, const QByteArray &body) {
-        onAnswered(connection, { status, body, {} });
-    });
-    connect(connection, &UpstreamConnection::failed, this, [this, connection](const QString &error) {
-        onAnswered(connection, { 0, {}, error });
-    });
+    auto *connection = new UpstreamConnection(
+        host, port, s_idleTimeoutMs.load(std::memory_order_relaxed), m_maxAnswerBytes, this);
+    connect(connection, &UpstreamConnection::answered, this,
+        [this, connection](int status, const QByteArray &body) {
+            onAnswered(connection, { status, body, {} });
+        });
+    connect(
+        connection, &UpstreamConnection::failed, this, [this, connection](const QString &error) {
+            onAnswered(connection, { 0, {}, error });
+        });
     connect(connection, &UpstreamConnection::closedWhileIdle, this, [this, connection] {
         retire(connection);
         scheduleDispatch();

@@ -37,7 +37,8 @@ public:
     static constexpr int MaxMaxConnections = 1000;
     static constexpr int DefaultIdleTimeoutMs = 5000;
 
-    struct Answer {
+    struct Answer
+    {
         int status = 0; // 0 when there is no answer
         QByteArray body;
         QString error; // why there is no answer: connection refused, closed, malformed...
@@ -76,7 +77,8 @@ public:
     int waitingCount() const { return int(m_queue.size()); }
 
     // Across every thread's client, for /metrics.
-    struct Totals {
+    struct Totals
+    {
         int openConnections = 0;
         int waitingCalls = 0;
         quint64 connectionsOpened = 0;
@@ -86,7 +88,8 @@ public:
 private:
     UpstreamClient() = default;
 
-    struct Call {
+    struct Call
+    {
         Id id = 0;
         QString host;
         quint16 port = 0;

@@ -3,7 +3,8 @@
 #include <QNetworkProxy>
 #include <QTcpSocket>
 
-UpstreamConnection::UpstreamConnection(const QString &host, quint16 port, int idleTimeoutMs, int maxAnswerBytes, QObject *parent)
+UpstreamConnection::UpstreamConnection(
+    const QString &host, quint16 port, int idleTimeoutMs, int maxAnswerBytes, QObject *parent)
     : QObject(parent)
     , m_host(host)
     , m_port(port)

@@ -17,7 +17,8 @@ class UpstreamConnection : public QObject
 {
     Q_OBJECT
 public:
-    UpstreamConnection(const QString &host, quint16 port, int idleTimeoutMs, int maxAnswerBytes, QObject *parent = nullptr);
+    UpstreamConnection(const QString &host, quint16 port, int idleTimeoutMs, int maxAnswerBytes,
+        QObject *parent = nullptr);
     ~UpstreamConnection() override; // closes the socket at once
 
     QString host() const { return m_host; }

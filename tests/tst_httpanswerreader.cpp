@@ -9,8 +9,8 @@ const QByteArray Json = QByteArrayLiteral("{\"account\":\"account-1\",\"balance\
 
 QByteArray fixedAnswer(const QByteArray &extraHeaders = {})
 {
-    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(Json.size())
-        + "\r\n" + extraHeaders + "\r\n" + Json;
+    return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+        + QByteArray::number(Json.size()) + "\r\n" + extraHeaders + "\r\n" + Json;
 }
 
 QByteArray chunkedAnswer()
@@ -91,9 +91,13 @@ void TestHttpAnswerReader::keepAliveFollowsVersionAndConnection_data()
     QTest::addColumn<QByteArray>("head");
     QTest::addColumn<bool>("keepAlive");
     QTest::newRow("1.1") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") << true;
-    QTest::newRow("1.1 close") << QByteArray("HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 0\r\n\r\n") << false;
+    QTest::newRow("1.1 close") << QByteArray(
+        "HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 0\r\n\r\n")
+                               << false;
     QTest::newRow("1.0") << QByteArray("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n") << false;
-    QTest::newRow("1.0 keep-alive") << QByteArray("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n") << true;
+    QTest::newRow("1.0 keep-alive")
+        << QByteArray("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n")
+        << true;
 }
 
 void TestHttpAnswerReader::keepAliveFollowsVersionAndConnection()
@@ -129,21 +133,41 @@ void TestHttpAnswerReader::refusesMalformed_data()
     QTest::addColumn<QByteArray>("bytes");
     QTest::addColumn<QString>("error");
     QTest::newRow("garbage") << QByteArray("SSH-2.0-OpenSSH_9.2\r\n\r\n") << "no valid status line";
-    QTest::newRow("HTTP/2 status line") << QByteArray("HTTP/2 200 OK\r\n\r\n") << "no valid status line";
-    QTest::newRow("two-digit status") << QByteArray("HTTP/1.1 20 OK\r\n\r\n") << "no valid status line";
-    QTest::newRow("status glued to reason") << QByteArray("HTTP/1.1 200OK\r\n\r\n") << "no valid status line";
+    QTest::newRow("HTTP/2 status line")
+        << QByteArray("HTTP/2 200 OK\r\n\r\n") << "no valid status line";
+    QTest::newRow("two-digit status")
+        << QByteArray("HTTP/1.1 20 OK\r\n\r\n") << "no valid status line";
+    QTest::newRow("status glued to reason")
+        << QByteArray("HTTP/1.1 200OK\r\n\r\n") << "no valid status line";
     QTest::newRow("interim") << QByteArray("HTTP/1.1 100 Continue\r\n\r\n") << "interim";
-    QTest::newRow("bare LF") << QByteArray("HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n") << "bare CR or LF";
-    QTest::newRow("header without colon") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length 0\r\n\r\n") << "malformed header";
-    QTest::newRow("space before colon") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n") << "malformed header";
-    QTest::newRow("no length") << QByteArray("HTTP/1.1 200 OK\r\n\r\n{}") << "neither its Content-Length nor chunked";
-    QTest::newRow("negative length") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n") << "invalid Content-Length";
-    QTest::newRow("two lengths") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") << "invalid Content-Length";
-    QTest::newRow("length and chunked") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n") << "both";
-    QTest::newRow("gzip encoding") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n") << "unsupported Transfer-Encoding";
-    QTest::newRow("chunk size not hex") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") << "invalid chunk size";
-    QTest::newRow("chunk size signed") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n") << "invalid chunk size";
-    QTest::newRow("chunk without CRLF") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY") << "not ended by CRLF";
+    QTest::newRow("bare LF") << QByteArray("HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n")
+                             << "bare CR or LF";
+    QTest::newRow("header without colon")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length 0\r\n\r\n") << "malformed header";
+    QTest::newRow("space before colon")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n") << "malformed header";
+    QTest::newRow("no length") << QByteArray("HTTP/1.1 200 OK\r\n\r\n{}")
+                               << "neither its Content-Length nor chunked";
+    QTest::newRow("negative length")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n") << "invalid Content-Length";
+    QTest::newRow("two lengths") << QByteArray(
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
+                                 << "invalid Content-Length";
+    QTest::newRow("length and chunked")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
+        << "both";
+    QTest::newRow("gzip encoding")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n")
+        << "unsupported Transfer-Encoding";
+    QTest::newRow("chunk size not hex")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+        << "invalid chunk size";
+    QTest::newRow("chunk size signed")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n")
+        << "invalid chunk size";
+    QTest::newRow("chunk without CRLF")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabXY")
+        << "not ended by CRLF";
 }
 
 void TestHttpAnswerReader::refusesMalformed()
@@ -153,7 +177,8 @@ void TestHttpAnswerReader::refusesMalformed()
     // Whole, and byte by byte: the verdict must not depend on the split.
     for (int step : { int(bytes.size()), 1 }) {
         const HttpAnswerReader reader = readInSteps(bytes, step);
-        QVERIFY2(reader.hasFailed(), qPrintable(QStringLiteral("accepted in %1-byte pieces").arg(step)));
+        QVERIFY2(
+            reader.hasFailed(), qPrintable(QStringLiteral("accepted in %1-byte pieces").arg(step)));
         QVERIFY2(reader.error().contains(error), qPrintable(reader.error()));
         QVERIFY(!reader.keepAlive());
     }
@@ -179,12 +204,20 @@ void TestHttpAnswerReader::capsTheBody_data()
 {
     QTest::addColumn<QByteArray>("head");
     QTest::addColumn<QByteArray>("chunk");
-    QTest::newRow("content-length") << "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(HttpAnswerReader::DefaultMaxBodyBytes + 1) + "\r\n\r\n" << QByteArray();
-    QTest::newRow("huge content-length") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n") << QByteArray();
+    QTest::newRow("content-length") << "HTTP/1.1 200 OK\r\nContent-Length: "
+            + QByteArray::number(HttpAnswerReader::DefaultMaxBodyBytes + 1)
+            + "\r\n\r\n" << QByteArray();
+    QTest::newRow("huge content-length")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n")
+        << QByteArray();
     // Chunks that each fit but add up to more than the cap.
-    const QByteArray chunk = QByteArray::number(64 * 1024, 16) + "\r\n" + QByteArray(64 * 1024, 'x') + "\r\n";
-    QTest::newRow("chunks") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") << chunk;
-    QTest::newRow("one huge chunk") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFF\r\n") << QByteArray();
+    const QByteArray chunk
+        = QByteArray::number(64 * 1024, 16) + "\r\n" + QByteArray(64 * 1024, 'x') + "\r\n";
+    QTest::newRow("chunks") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                            << chunk;
+    QTest::newRow("one huge chunk")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFF\r\n")
+        << QByteArray();
 }
 
 void TestHttpAnswerReader::capsTheBody()
@@ -205,7 +238,8 @@ void TestHttpAnswerReader::closedConnectionFailsAnUnfinishedAnswer()
     HttpAnswerReader silent;
     silent.finishInput();
     QVERIFY(silent.hasFailed());
-    QVERIFY2(silent.error().contains(QStringLiteral("without answering")), qPrintable(silent.error()));
+    QVERIFY2(
+        silent.error().contains(QStringLiteral("without answering")), qPrintable(silent.error()));
 
     HttpAnswerReader cut;
     cut.feed(fixedAnswer().chopped(3));

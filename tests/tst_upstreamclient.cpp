@@ -32,7 +32,8 @@ public:
 
     QUrl url(const QString &pathAndQuery) const
     {
-        return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_server.serverPort()).arg(pathAndQuery));
+        return QUrl(
+            QStringLiteral("http://127.0.0.1:%1%2").arg(m_server.serverPort()).arg(pathAndQuery));
     }
 
     int accepted = 0;
@@ -67,14 +68,16 @@ private:
         const QUrl url(target);
         auto ok = [socket = QPointer<QTcpSocket>(socket)] {
             if (socket)
-                socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"balance\":1.5}");
+                socket->write("HTTP/1.1 200 OK\r\nContent-Type: "
+                              "application/json\r\nContent-Length: 15\r\n\r\n{\"balance\":1.5}");
         };
         if (url.path() == QLatin1String("/close"))
             socket->disconnectFromHost();
         else if (url.path() == QLatin1String("/garbage"))
             socket->write("garbage\r\n\r\n");
         else if (url.path() == QLatin1String("/slow"))
-            QTimer::singleShot(QUrlQuery(url).queryItemValue(QStringLiteral("ms")).toInt(), socket, ok);
+            QTimer::singleShot(
+                QUrlQuery(url).queryItemValue(QStringLiteral("ms")).toInt(), socket, ok);
         else
             ok();
     }
@@ -115,10 +118,13 @@ private:
     std::shared_ptr<Result> get(const QUrl &url, std::function<bool()> stillWanted = {})
     {
         auto result = std::make_shared<Result>();
-        m_ids.append(client()->get(url, [result](const UpstreamClient::Answer &a) {
-            result->done = true;
-            result->answer = a;
-        }, std::move(stillWanted)));
+        m_ids.append(client()->get(
+            url,
+            [result](const UpstreamClient::Answer &a) {
+                result->done = true;
+                result->answer = a;
+            },
+            std::move(stillWanted)));
         return result;
     }
     QVector<UpstreamClient::Id> m_ids;
@@ -147,7 +153,8 @@ void TestUpstreamClient::callsShareKeepAliveConnections()
     QVector<std::shared_ptr<Result>> results;
     for (int i = 0; i < 20; ++i)
         results.append(get(upstream.url(QStringLiteral("/ok?i=%1").arg(i))));
-    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(results.begin(), results.end(), [](const auto &r) { return r->done; }), WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(results.begin(), results.end(), [](const auto &r) { return r->done; }), WaitMs);
     for (const auto &result : std::as_const(results)) {
         QCOMPARE(result->answer.status, 200);
         QCOMPARE(result->answer.body, QByteArray("{\"balance\":1.5}"));
@@ -169,7 +176,8 @@ void TestUpstreamClient::neverMoreThanMaxConnections()
     QTRY_COMPARE_WITH_TIMEOUT(client()->connectionCount(), 3, WaitMs);
     QCOMPARE(client()->waitingCount(), 27);
     QVERIFY(UpstreamClient::totals().waitingCalls >= 27);
-    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(results.begin(), results.end(), [](const auto &r) { return r->done; }), WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(results.begin(), results.end(), [](const auto &r) { return r->done; }), WaitMs);
     for (const auto &result : std::as_const(results))
         QCOMPARE(result->answer.status, 200);
     QCOMPARE(upstream.maxOpen, 3);
@@ -209,7 +217,8 @@ void TestUpstreamClient::callGivenUpWhileQueuedIsNeverSent()
     wanted = false; // its deadline passed while it waited
     QTRY_VERIFY_WITH_TIMEOUT(late->done, WaitMs);
     QCOMPARE(late->answer.status, 0);
-    QVERIFY2(late->answer.error.contains(QStringLiteral("given up")), qPrintable(late->answer.error));
+    QVERIFY2(
+        late->answer.error.contains(QStringLiteral("given up")), qPrintable(late->answer.error));
     QVERIFY(first->done);
     QCOMPARE(first->answer.status, 200);
     QCOMPARE(upstream.received.size(), 1);
@@ -240,12 +249,15 @@ void TestUpstreamClient::failedConnectionFailsOnlyItsCall()
     QVector<std::shared_ptr<Result>> fine;
     for (int i = 0; i < 6; ++i)
         fine.append(get(upstream.url(QStringLiteral("/ok?i=%1").arg(i))));
-    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(fine.begin(), fine.end(), [](const auto &r) { return r->done; }), WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(fine.begin(), fine.end(), [](const auto &r) { return r->done; }), WaitMs);
     QTRY_VERIFY_WITH_TIMEOUT(closed->done && garbage->done, WaitMs);
     QCOMPARE(closed->answer.status, 0);
-    QVERIFY2(closed->answer.error.contains(QStringLiteral("closed the connection")), qPrintable(closed->answer.error));
+    QVERIFY2(closed->answer.error.contains(QStringLiteral("closed the connection")),
+        qPrintable(closed->answer.error));
     QCOMPARE(garbage->answer.status, 0);
-    QVERIFY2(garbage->answer.error.contains(QStringLiteral("no valid status line")), qPrintable(garbage->answer.error));
+    QVERIFY2(garbage->answer.error.contains(QStringLiteral("no valid status line")),
+        qPrintable(garbage->answer.error));
     for (const auto &result : std::as_const(fine))
         QCOMPARE(result->answer.status, 200);
     // The two broken connections were replaced by two fresh ones, which carried the rest.
@@ -263,7 +275,8 @@ void TestUpstreamClient::refusedConnectionFailsTheCall()
     const auto refused = get(QUrl(QStringLiteral("http://127.0.0.1:%1/ok").arg(port)));
     QTRY_VERIFY_WITH_TIMEOUT(refused->done, WaitMs);
     QCOMPARE(refused->answer.status, 0);
-    QVERIFY2(refused->answer.error.contains(QStringLiteral("refused")), qPrintable(refused->answer.error));
+    QVERIFY2(refused->answer.error.contains(QStringLiteral("refused")),
+        qPrintable(refused->answer.error));
     QCOMPARE(client()->connectionCount(), 0);
 }
 
@@ -275,7 +288,8 @@ void TestUpstreamClient::idleConnectionsClose()
     QVector<std::shared_ptr<Result>> results;
     for (int i = 0; i < 4; ++i)
         results.append(get(upstream.url(QStringLiteral("/slow?ms=10&i=%1").arg(i))));
-    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(results.begin(), results.end(), [](const auto &r) { return r->done; }), WaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(results.begin(), results.end(), [](const auto &r) { return r->done; }), WaitMs);
     QCOMPARE(upstream.accepted, 4);
     QTRY_COMPARE_WITH_TIMEOUT(client()->connectionCount(), 0, WaitMs);
     QTRY_COMPARE_WITH_TIMEOUT(upstream.open, 0, WaitMs);
@@ -295,7 +309,9 @@ void TestUpstreamClient::clientGoesWithItsThread()
         UpstreamClient *client = UpstreamClient::forCurrentThread();
         client->setMaxConnections(2);
         for (int i = 0; i < 5; ++i)
-            client->get(url, [](const UpstreamClient::Answer &) { QFAIL("a call completed after its thread ended"); });
+            client->get(url, [](const UpstreamClient::Answer &) {
+                QFAIL("a call completed after its thread ended");
+            });
     });
     QTRY_COMPARE_WITH_TIMEOUT(upstream.received.size(), 2, WaitMs);
     QCOMPARE(UpstreamClient::totals().openConnections, openBefore + 2);

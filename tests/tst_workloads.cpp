@@ -55,11 +55,15 @@ struct Server {
 // What /proc says of this process now.
 int threadCount()
 {
-    return int(QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size());
+    return int(QDir(QStringLiteral("/proc/self/task"))
+                   .entryList(QDir::Dirs | QDir::NoDotAndDotDot)
+                   .size());
 }
 int fdCount()
 {
-    return int(QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot).size());
+    return int(QDir(QStringLiteral("/proc/self/fd"))
+                   .entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot)
+                   .size());
 }
 
 const QStringList AllRoutes = {
@@ -138,11 +142,12 @@ QList<Answer> TestWorkloads::getAll(const QUrl &base, const QStringList &paths)
     auto pending = std::make_shared<int>(int(paths.size()));
     QList<UpstreamClient::Id> calls;
     for (qsizetype i = 0; i < paths.size(); ++i) {
-        calls.append(client->get(base.resolved(QUrl(paths.at(i))), [answers, pending, i](const UpstreamClient::Answer &a) {
-            (*answers)[i].status = a.status;
-            (*answers)[i].json = QJsonDocument::fromJson(a.body).object();
-            --*pending;
-        }));
+        calls.append(client->get(base.resolved(QUrl(paths.at(i))),
+            [answers, pending, i](const UpstreamClient::Answer &a) {
+                (*answers)[i].status = a.status;
+                (*answers)[i].json = QJsonDocument::fromJson(a.body).object();
+                --*pending;
+            }));
     }
     if (!QTest::qWaitFor([&] { return *pending == 0; }, 30000)) {
         for (UpstreamClient::Id call : std::as_const(calls))
@@ -392,7 +397,8 @@ void TestWorkloads::continuationDeadlineHoldsWhileLoopThreadsAreBusy()
     // Another request's CPU work holds the (only) loop thread for 3 s; this one's deadline is
     // kept by a thread that runs no tasks.
     auto busyDone = std::make_shared<bool>(false);
-    UpstreamClient::forCurrentThread()->get(m_server->host->url().resolved(QUrl(QStringLiteral("/async-worker?tasks=1&latency_ms=3000&kind=cpu"))),
+    UpstreamClient::forCurrentThread()->get(m_server->host->url().resolved(QUrl(QStringLiteral(
+                                                "/async-worker?tasks=1&latency_ms=3000&kind=cpu"))),
         [busyDone](const UpstreamClient::Answer &) { *busyDone = true; });
     QTRY_VERIFY_WITH_TIMEOUT([&] {
         for (const TraceEvent &e : m_server->recorder.eventsSince(0)) {
@@ -442,7 +448,9 @@ void TestWorkloads::timedOutQueuedCallsAreNeverSent()
     options.upstreamConnections = 4;
     Server server(options);
     QVERIFY(server.started);
-    const Answer answer = getAll(server.host->url(), { QStringLiteral("/async-worker?tasks=20&latency_ms=10000&timeout_ms=300&kind=http") }).constFirst();
+    const Answer answer = getAll(server.host->url(),
+        { QStringLiteral("/async-worker?tasks=20&latency_ms=10000&timeout_ms=300&kind=http") })
+                              .constFirst();
     QCOMPARE(answer.status, 200);
     QCOMPARE(answer.statuses(), QStringList(20, QStringLiteral("timed_out")));
     QTRY_COMPARE_WITH_TIMEOUT(UpstreamClient::totals().waitingCalls, 0, 1000);
@@ -453,18 +461,24 @@ void TestWorkloads::timedOutQueuedCallsAreNeverSent()
 void TestWorkloads::httpFanOutsStayBoundedAndLeaveNothingBehind()
 {
     UpstreamClient::setIdleTimeoutMs(200); // descriptors back to baseline soon after the run
-    auto restore = qScopeGuard([] { UpstreamClient::setIdleTimeoutMs(UpstreamClient::DefaultIdleTimeoutMs); });
+    auto restore = qScopeGuard(
+        [] { UpstreamClient::setIdleTimeoutMs(UpstreamClient::DefaultIdleTimeoutMs); });
     ServerOptions options;
     options.loopThreads = 2;
     options.upstreamConnections = 4;
     Server server(options);
     QVERIFY(server.started);
     const QUrl base = server.host->url();
-    const QString fanOut = QStringLiteral("/async-continuation?tasks=10000&latency_ms=1&timeout_ms=3000&kind=http");
+    const QString fanOut
+        = QStringLiteral("/async-continuation?tasks=10000&latency_ms=1&timeout_ms=3000&kind=http");
 
     // Warm-up: Qt starts some threads and descriptors once (its host lookup pool, the glib
     // wake-ups of new event loops); the baseline is what stays after a first run.
-    QCOMPARE(getAll(base, { QStringLiteral("/async-continuation?tasks=100&latency_ms=1&kind=http") }).constFirst().status, 200);
+    QCOMPARE(
+        getAll(base, { QStringLiteral("/async-continuation?tasks=100&latency_ms=1&kind=http") })
+            .constFirst()
+            .status,
+        200);
     QTRY_COMPARE_WITH_TIMEOUT(UpstreamClient::totals().openConnections, 0, 5000);
     const int threadsBefore = threadCount();
     const int fdsBefore = fdCount();
@@ -486,18 +500,21 @@ void TestWorkloads::httpFanOutsStayBoundedAndLeaveNothingBehind()
     QCOMPARE(ok + statuses.count(QStringLiteral("timed_out")), 10000);
     QVERIFY(ok > 0);
     QVERIFY2(mostOpen > 0 && mostOpen <= 2 * 4, qPrintable(QString::number(mostOpen)));
-    qInfo("10,000 http tasks: %d ok, the rest timed out; at most %d upstream connections open", ok, mostOpen);
+    qInfo("10,000 http tasks: %d ok, the rest timed out; at most %d upstream connections open", ok,
+        mostOpen);
 
     // /metrics tells the same, and once idle every connection has closed.
     QTRY_COMPARE_WITH_TIMEOUT(UpstreamClient::totals().openConnections, 0, 5000);
     auto metric = [&](const QString &name) {
         UpstreamClient *client = UpstreamClient::forCurrentThread();
         auto text = std::make_shared<QByteArray>();
-        const UpstreamClient::Id call = client->get(base.resolved(QUrl(QStringLiteral("/metrics"))), [text](const UpstreamClient::Answer &a) { *text = a.body; });
+        const UpstreamClient::Id call = client->get(base.resolved(QUrl(QStringLiteral("/metrics"))),
+            [text](const UpstreamClient::Answer &a) { *text = a.body; });
         if (!QTest::qWaitFor([&] { return !text->isEmpty(); }, 10000))
             client->cancel(call);
         client->closeIdle();
-        const QRegularExpression line(QStringLiteral("^%1 (\\S+)$").arg(name), QRegularExpression::MultilineOption);
+        const QRegularExpression line(
+            QStringLiteral("^%1 (\\S+)$").arg(name), QRegularExpression::MultilineOption);
         const QRegularExpressionMatch match = line.match(QString::fromUtf8(*text));
         return match.hasMatch() ? match.captured(1).toDouble() : -1.0;
     };
@@ -508,9 +525,14 @@ void TestWorkloads::httpFanOutsStayBoundedAndLeaveNothingBehind()
     QVERIFY2(opened >= 1 && opened < 1000, qPrintable(QString::number(opened)));
 
     // Threads and descriptors back where they were (a little slack for Qt's own one-offs).
-    QTRY_VERIFY2_WITH_TIMEOUT(threadCount() <= threadsBefore + 2, qPrintable(QStringLiteral("%1 threads, %2 before").arg(threadCount()).arg(threadsBefore)), 10000);
-    QTRY_VERIFY2_WITH_TIMEOUT(fdCount() <= fdsBefore + 4, qPrintable(QStringLiteral("%1 descriptors, %2 before").arg(fdCount()).arg(fdsBefore)), 10000);
-    qInfo("threads %d (before %d), descriptors %d (before %d)", threadCount(), threadsBefore, fdCount(), fdsBefore);
+    QTRY_VERIFY2_WITH_TIMEOUT(threadCount() <= threadsBefore + 2,
+        qPrintable(QStringLiteral("%1 threads, %2 before").arg(threadCount()).arg(threadsBefore)),
+        10000);
+    QTRY_VERIFY2_WITH_TIMEOUT(fdCount() <= fdsBefore + 4,
+        qPrintable(QStringLiteral("%1 descriptors, %2 before").arg(fdCount()).arg(fdsBefore)),
+        10000);
+    qInfo("threads %d (before %d), descriptors %d (before %d)", threadCount(), threadsBefore,
+        fdCount(), fdsBefore);
 }
 
 QTEST_GUILESS_MAIN(TestWorkloads)
