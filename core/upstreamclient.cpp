@@ -175,9 +175,9 @@ UpstreamConnection *UpstreamClient::open(const QString &host, quint16 port)
         [this, connection](int status, const QByteArray &body) {
             onAnswered(connection, { status, body, {} });
         });
-    connect(
-        connection, &UpstreamConnection::failed, this, [this, connection](const QString &error) {
-            onAnswered(connection, { 0, {}, error });
+    connect(connection, &UpstreamConnection::failed, this,
+        [this, connection](const QString &error, bool stale) {
+            onAnswered(connection, { 0, {}, error }, stale);
         });
     connect(connection, &UpstreamConnection::closedWhileIdle, this, [this, connection] {
         retire(connection);
@@ -202,16 +202,24 @@ void UpstreamClient::retire(UpstreamConnection *connection)
     m_retired.emplace_back(connection);
 }
 
-void UpstreamClient::onAnswered(UpstreamConnection *connection, const Answer &answer)
+void UpstreamClient::onAnswered(UpstreamConnection *connection, const Answer &answer, bool stale)
 {
     const auto it = m_inFlight.find(connection);
     if (it == m_inFlight.end())
         return;
-    const Done done = std::move(it->second.done);
+    Call call = std::move(it->second);
     m_inFlight.erase(it);
     // A failed or closed connection fails only its call; the next call gets a fresh one.
     if (!connection->isReusable())
         retire(connection);
     scheduleDispatch();
-    done(answer);
+    if (stale && !call.resent) {
+        // The peer closed the idle connection as the call went out: the call was not
+        // processed. It goes first, once, on a fresh connection.
+        call.resent = true;
+        m_queue.push_front(std::move(call));
+        s_waitingCalls.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    call.done(answer);
 }

@@ -96,6 +96,7 @@ private:
         QByteArray request;
         Done done;
         std::function<bool()> stillWanted;
+        bool resent = false; // once, after a stale keep-alive connection
     };
 
     // Hands queued calls to free connections; later, in the event loop, never inside a task's
@@ -105,7 +106,7 @@ private:
     UpstreamConnection *connectionFor(const Call &call);
     UpstreamConnection *open(const QString &host, quint16 port);
     void retire(UpstreamConnection *connection);
-    void onAnswered(UpstreamConnection *connection, const Answer &answer);
+    void onAnswered(UpstreamConnection *connection, const Answer &answer, bool stale = false);
 
     int m_maxConnections = DefaultMaxConnections;
     int m_maxAnswerBytes = HttpAnswerReader::DefaultMaxBodyBytes;

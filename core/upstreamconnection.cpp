@@ -35,6 +35,8 @@ void UpstreamConnection::send(const QByteArray &request)
     Q_ASSERT(isReusable());
     m_idleTimer.stop();
     m_busy = true;
+    ++m_calls;
+    m_answerStarted = false;
     m_reader = HttpAnswerReader(m_maxAnswerBytes);
     // Written while still connecting, it is buffered by the socket and sent once connected.
     m_socket->write(request);
@@ -59,6 +61,7 @@ void UpstreamConnection::onReadyRead()
         Q_EMIT closedWhileIdle();
         return;
     }
+    m_answerStarted |= !bytes.isEmpty();
     m_reader.feed(bytes);
     if (m_reader.isDone() || m_reader.hasFailed())
         finishCall();
@@ -88,7 +91,7 @@ void UpstreamConnection::onError()
     const bool busy = m_busy;
     close();
     if (busy)
-        Q_EMIT failed(QStringLiteral("upstream %1:%2: %3").arg(m_host).arg(m_port).arg(reason));
+        Q_EMIT failed(QStringLiteral("upstream %1:%2: %3").arg(m_host).arg(m_port).arg(reason), isStale());
     else
         Q_EMIT closedWhileIdle();
 }
@@ -98,7 +101,7 @@ void UpstreamConnection::finishCall()
     m_busy = false;
     if (m_reader.hasFailed()) {
         close();
-        Q_EMIT failed(m_reader.error());
+        Q_EMIT failed(m_reader.error(), isStale());
         return;
     }
     // A peer that sent more than its answer, or asked to close, gets no further call.

@@ -35,7 +35,10 @@ public:
 
 Q_SIGNALS:
     void answered(int status, const QByteArray &body);
-    void failed(const QString &error);
+    // stale: the connection had carried a call before and this one got no byte back, which is
+    // how a keep-alive connection that the peer closed as it went idle looks. The request was
+    // then not processed and may be sent again (RFC 9110 §9.2.2: a GET is idempotent).
+    void failed(const QString &error, bool stale);
     // Closed while idle, by the peer or by the idle timer: the connection can go.
     void closedWhileIdle();
 
@@ -44,6 +47,7 @@ private:
     void onDisconnected();
     void onError();
     void finishCall();
+    bool isStale() const { return m_calls > 1 && !m_answerStarted; }
 
     const QString m_host;
     const quint16 m_port;
@@ -52,5 +56,7 @@ private:
     const int m_maxAnswerBytes;
     HttpAnswerReader m_reader;
     bool m_busy = false;
+    int m_calls = 0; // sent over this connection, this one included
+    bool m_answerStarted = false;
     bool m_usable = true;
 };

@@ -17,7 +17,9 @@ namespace {
 constexpr int WaitMs = 10000; // generous: the machine may be loaded
 
 // An upstream that answers by path: /ok at once, /slow?ms=N after N ms, /close by hanging up,
-// /garbage with something that is not HTTP. Counts its connections.
+// /garbage with something that is not HTTP, /hangup-reused by hanging up if the connection
+// carried a request before (as a server does that closes idle connections). Counts its
+// connections.
 class ScriptedUpstream : public QObject
 {
 public:
@@ -66,12 +68,15 @@ private:
     {
         received.append(target);
         const QUrl url(target);
+        const int served = socket->property("served").toInt();
+        socket->setProperty("served", served + 1);
         auto ok = [socket = QPointer<QTcpSocket>(socket)] {
             if (socket)
                 socket->write("HTTP/1.1 200 OK\r\nContent-Type: "
                               "application/json\r\nContent-Length: 15\r\n\r\n{\"balance\":1.5}");
         };
-        if (url.path() == QLatin1String("/close"))
+        if (url.path() == QLatin1String("/close")
+            || (url.path() == QLatin1String("/hangup-reused") && served > 0))
             socket->disconnectFromHost();
         else if (url.path() == QLatin1String("/garbage"))
             socket->write("garbage\r\n\r\n");
@@ -108,6 +113,7 @@ private Q_SLOTS:
     void callGivenUpWhileQueuedIsNeverSent();
     void cancelInFlightClosesItsConnection();
     void failedConnectionFailsOnlyItsCall();
+    void staleKeepAliveConnectionIsRetriedOnce();
     void refusedConnectionFailsTheCall();
     void idleConnectionsClose();
     void clientGoesWithItsThread();
@@ -262,6 +268,22 @@ void TestUpstreamClient::failedConnectionFailsOnlyItsCall()
         QCOMPARE(result->answer.status, 200);
     // The two broken connections were replaced by two fresh ones, which carried the rest.
     QCOMPARE(upstream.accepted, 4);
+}
+
+void TestUpstreamClient::staleKeepAliveConnectionIsRetriedOnce()
+{
+    ScriptedUpstream upstream;
+    client()->setMaxConnections(1);
+    const auto first = get(upstream.url(QStringLiteral("/ok")));
+    QTRY_VERIFY_WITH_TIMEOUT(first->done, WaitMs);
+    // The kept-alive connection is hung up on as the next call goes out: that call was not
+    // processed, so it goes again on a fresh connection instead of failing.
+    const auto next = get(upstream.url(QStringLiteral("/hangup-reused")));
+    QTRY_VERIFY_WITH_TIMEOUT(next->done, WaitMs);
+    QCOMPARE(next->answer.status, 200);
+    QVERIFY(next->answer.error.isEmpty());
+    QCOMPARE(upstream.accepted, 2);
+    QCOMPARE(upstream.received.count(QStringLiteral("/hangup-reused")), 2);
 }
 
 void TestUpstreamClient::refusedConnectionFailsTheCall()
