@@ -1,5 +1,7 @@
 #include "commandline.h"
 
+#include "upstreamclient.h"
+
 #include <QCommandLineParser>
 
 namespace {
@@ -43,6 +45,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         { QStringLiteral("max-queue"), QStringLiteral("Requests that may wait for a worker; beyond, 503 (default 100)."), QStringLiteral("N") },
         { QStringLiteral("pool-threads"), QStringLiteral("Threads of the pool that /thread-pool blocks (default 32)."), QStringLiteral("N") },
         { QStringLiteral("upstream"), QStringLiteral("Base URL that kind=http tasks call (default: the built-in upstream on our own port)."), QStringLiteral("URL") },
+        { QStringLiteral("upstream-connections"), QStringLiteral("Keep-alive connections to the upstream per thread that runs kind=http tasks; more calls wait for one (default 10)."), QStringLiteral("N") },
         { QStringLiteral("trace-events"), QStringLiteral("Timeline events kept in memory; older ones are forgotten (default 500000, about 32 MB)."), QStringLiteral("N") },
         { QStringLiteral("run"), QStringLiteral("Window: send one request to PATH at start (e.g. '/async-worker?tasks=10')."), QStringLiteral("PATH") },
         { QStringLiteral("screenshot"), QStringLiteral("Window: once the --run request is answered, save the window as PNG to FILE and exit."), QStringLiteral("FILE") },
@@ -79,6 +82,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
              readInt(parser, QStringLiteral("loop-threads"), 1, 256, &options.server.loopThreads),
              readInt(parser, QStringLiteral("max-queue"), 0, 1000000, &options.server.maxQueue),
              readInt(parser, QStringLiteral("pool-threads"), 1, 4096, &options.server.poolThreads),
+             readInt(parser, QStringLiteral("upstream-connections"), 1, UpstreamClient::MaxMaxConnections, &options.server.upstreamConnections),
              readInt(parser, QStringLiteral("trace-events"), AppOptions::MinTraceEvents, AppOptions::MaxTraceEvents, &options.traceEvents),
          }) {
         if (!error.isEmpty())

@@ -13,6 +13,7 @@
 #include "traceexport.h"
 #include "timerqueue.h"
 #include "tracerecorder.h"
+#include "upstreamclient.h"
 #include "workerqueue.h"
 
 #include <QDeadlineTimer>
@@ -401,6 +402,10 @@ void HttpFrontend::addApiRoutes()
             gauges.liveClients = m_feed->clientCount();
             gauges.upstreamCalls = m_upstream.calls.load();
             gauges.upstreamAbandoned = m_upstream.abandoned.load();
+            const UpstreamClient::Totals calling = UpstreamClient::totals();
+            gauges.upstreamConnectionsOpen = calling.openConnections;
+            gauges.upstreamCallsWaiting = calling.waitingCalls;
+            gauges.upstreamConnectionsOpened = calling.connectionsOpened;
             // Counted before it is written, so that this scrape includes itself.
             m_metrics->countAnswer(QStringLiteral("/metrics"), 200);
             answer(responder, QString(), HttpReply::text(200, m_metrics->exposition(gauges), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8")));

@@ -34,9 +34,9 @@ QStringList argumentList(int argc, char *argv[])
     return arguments;
 }
 
-// Every kind=http task holds two sockets in this process (its call and the upstream's side of
-// it), and load tools open hundreds more: the usual soft limit of 1024 descriptors is far too
-// low. Raise it to what the system allows.
+// Every upstream connection holds two sockets in this process (its own and the built-in
+// upstream's side), up to --upstream-connections per thread, and load tools open hundreds more:
+// the usual soft limit of 1024 descriptors is too low. Raise it to what the system allows.
 void raiseFileLimit()
 {
     rlimit limit {};

@@ -114,8 +114,10 @@ bool ServerHost::start(QString *error)
     m_url.setScheme(QStringLiteral("http"));
     m_url.setHost(m_options.address.toString());
     m_url.setPort(port);
-    for (const auto &strategy : m_strategies)
+    for (const auto &strategy : m_strategies) {
         strategy->setUpstream(upstreamUrl());
+        strategy->setUpstreamConnections(m_options.upstreamConnections);
+    }
     return true;
 }
 

@@ -90,5 +90,9 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
                            "fanscope_upstream_calls_total %1\n").arg(gauges.upstreamCalls);
     text += QStringLiteral("# HELP fanscope_upstream_abandoned_total Upstream calls whose caller hung up first.\n# TYPE fanscope_upstream_abandoned_total counter\n"
                            "fanscope_upstream_abandoned_total %1\n").arg(gauges.upstreamAbandoned);
+    gauge("fanscope_upstream_connections_open", "Keep-alive connections that kind=http tasks hold to the upstream (at most --upstream-connections per thread).", gauges.upstreamConnectionsOpen);
+    gauge("fanscope_upstream_calls_waiting", "kind=http calls waiting for a free upstream connection.", gauges.upstreamCallsWaiting);
+    text += QStringLiteral("# HELP fanscope_upstream_connections_opened_total Connections kind=http tasks opened to the upstream.\n# TYPE fanscope_upstream_connections_opened_total counter\n"
+                           "fanscope_upstream_connections_opened_total %1\n").arg(gauges.upstreamConnectionsOpened);
     return text.toUtf8();
 }

@@ -36,6 +36,10 @@ public:
         int liveClients = 0;
         quint64 upstreamCalls = 0;
         quint64 upstreamAbandoned = 0;
+        // The calling side of kind=http, over every thread's UpstreamClient.
+        int upstreamConnectionsOpen = 0;
+        int upstreamCallsWaiting = 0;
+        quint64 upstreamConnectionsOpened = 0;
     };
     QByteArray exposition(const Gauges &gauges) const;
 

@@ -14,6 +14,9 @@ struct ServerOptions {
     // dozen, enough for several requests' fan-outs at once.
     int poolThreads = 32;
     QUrl upstream; // where kind=http tasks call; empty: the built-in one on our own port
+    // Keep-alive connections to the upstream per thread that runs kind=http tasks; calls beyond
+    // wait for one (see UpstreamClient).
+    int upstreamConnections = 10;
     // A connection idle this long (no answer pending, nothing received) is closed; tests shorten
     // it. See HttpLimits::idleTimeoutMs.
     int idleTimeoutMs = 60000;

@@ -26,6 +26,10 @@ public:
     // Where kind=http tasks send their calls: {upstream}/upstream/balance/account-N.
     QUrl upstream() const { return m_upstream; }
     void setUpstream(const QUrl &upstream) { m_upstream = upstream; }
+    // How many connections to it each thread may keep open (--upstream-connections); 0: the
+    // UpstreamClient's default.
+    int upstreamConnections() const { return m_upstreamConnections; }
+    void setUpstreamConnections(int count) { m_upstreamConnections = count; }
 
     static QString accountName(int index);
     static std::optional<int> accountIndex(const QString &account); // "account-7" -> 7
@@ -37,4 +41,5 @@ private:
     quint64 m_seed = 0;
     QVector<TaskPlan> m_tasks;
     QUrl m_upstream;
+    int m_upstreamConnections = 0;
 };

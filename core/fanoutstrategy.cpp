@@ -40,6 +40,7 @@ FanOutStrategy::Run FanOutStrategy::open(const FanOutSpec &asked, const std::sha
 
     FanOutPlan plan(spec);
     plan.setUpstream(m_upstream);
+    plan.setUpstreamConnections(m_upstreamConnections);
     result.seed = plan.seed();
     run.fanIn = std::make_shared<FanIn>(m_recorder, result.requestId, std::move(plan), deadline);
     bool aborting = false;

@@ -53,6 +53,8 @@ public:
     // Where kind=http tasks call.
     void setUpstream(const QUrl &upstream) { m_upstream = upstream; }
     QUrl upstream() const { return m_upstream; }
+    // Connections to it per thread that runs kind=http tasks; 0: the default.
+    void setUpstreamConnections(int count) { m_upstreamConnections = count; }
 
     // Gives up on every request running now, and on any that starts from now on (the server is
     // stopping): their views return at once with unfinished tasks TimedOut.
@@ -84,6 +86,7 @@ private:
 
     TraceRecorder &m_recorder;
     QUrl m_upstream;
+    int m_upstreamConnections = 0;
     std::atomic<int> m_routeId { -1 };
     QMutex m_activeMutex;
     // Weak: abortAll() aborts outside the lock (an abort may finish a request, which closes

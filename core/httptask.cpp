@@ -1,11 +1,9 @@
 #include "httptask.h"
 
 #include "fanin.h"
-#include "upstreamclient.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkReply>
 #include <QUrlQuery>
 
 HttpTask::HttpTask(std::shared_ptr<FanIn> fanIn, int index, QObject *parent)
@@ -15,13 +13,8 @@ HttpTask::HttpTask(std::shared_ptr<FanIn> fanIn, int index, QObject *parent)
 
 HttpTask::~HttpTask()
 {
-    if (m_reply) {
-        m_reply->disconnect(this);
-        if (m_reply->isRunning())
-            m_reply->abort(); // the cancellation: closes the connection to the upstream
-        // Deleted here, on its thread: worker threads may never run a deleteLater().
-        delete m_reply;
-    }
+    if (m_call)
+        m_client->cancel(m_call); // the cancellation: leaves the queue, or closes the connection
 }
 
 QUrl HttpTask::url() const
@@ -39,25 +32,27 @@ QUrl HttpTask::url() const
 
 void HttpTask::start()
 {
-    QNetworkRequest request(url());
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    m_reply = UpstreamClient::forCurrentThread()->get(request);
-    connect(m_reply, &QNetworkReply::finished, this, &HttpTask::onFinished);
+    m_client = UpstreamClient::forCurrentThread();
+    if (const int connections = fanIn().plan().upstreamConnections(); connections > 0)
+        m_client->setMaxConnections(connections);
+    // Asked when a connection frees up: a call given up on while it waited never goes out.
+    auto stillWanted
+        = [this] { return !fanIn().isGivenUp(index()) && !fanIn().deadline().hasExpired(); };
+    m_call = m_client->get(
+        url(), [this](const UpstreamClient::Answer &answer) { onAnswer(answer); }, stillWanted);
 }
 
-void HttpTask::onFinished()
+void HttpTask::onAnswer(const UpstreamClient::Answer &answer)
 {
-    QNetworkReply *reply = m_reply; // kept until the task goes: deleting it in its own signal is unsafe
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray body = reply->readAll();
-    const QString networkError = reply->error() != QNetworkReply::NoError && status == 0 ? reply->errorString() : QString();
-
-    if (status != 200) {
+    m_call = 0;
+    if (answer.status != 200) {
         complete(TaskStatus::Failed,
-            networkError.isEmpty() ? QStringLiteral("upstream answered %1").arg(status) : networkError);
+            answer.error.isEmpty() ? QStringLiteral("upstream answered %1").arg(answer.status)
+                                   : answer.error);
         return;
     }
-    const QJsonValue balance = QJsonDocument::fromJson(body).object().value(QStringLiteral("balance"));
+    const QJsonValue balance
+        = QJsonDocument::fromJson(answer.body).object().value(QStringLiteral("balance"));
     if (!balance.isDouble()) {
         complete(TaskStatus::Failed, QStringLiteral("upstream answer has no balance"));
         return;

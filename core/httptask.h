@@ -1,13 +1,11 @@
 #pragma once
 
 // A real HTTP call: GET {upstream}/upstream/balance/account-N?latency_ms=...&seed=... through the
-// thread's UpstreamClient. The upstream's answer is the result (a 500 is a failure). Deleting
-// the task aborts the call, which closes its connection.
+// thread's UpstreamClient, where it may first wait for a free connection: that wait is part of
+// the task. The upstream's answer is the result (a 500 is a failure). Deleting the task cancels
+// the call: a queued one leaves the queue, one in flight closes its connection.
 #include "task.h"
-
-#include <QPointer>
-
-class QNetworkReply;
+#include "upstreamclient.h"
 
 class HttpTask : public Task
 {
@@ -20,7 +18,8 @@ public:
     QUrl url() const;
 
 private:
-    void onFinished();
+    void onAnswer(const UpstreamClient::Answer &answer);
 
-    QNetworkReply *m_reply = nullptr;
+    UpstreamClient *m_client = nullptr;
+    UpstreamClient::Id m_call = 0;
 };

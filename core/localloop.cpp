@@ -3,10 +3,13 @@
 #include "fanin.h"
 #include "task.h"
 #include "timerqueue.h"
+#include "upstreamclient.h"
 
 #include <QEventLoop>
 
-void LocalLoop::run(const std::shared_ptr<FanIn> &fanIn, int maxInFlight)
+namespace {
+
+void runTasks(const std::shared_ptr<FanIn> &fanIn, int maxInFlight)
 {
     const int count = fanIn->size();
     const QDeadlineTimer deadline = fanIn->deadline();
@@ -56,4 +59,15 @@ void LocalLoop::run(const std::shared_ptr<FanIn> &fanIn, int maxInFlight)
         loop.exec();
     fanIn->setWakeUp({});
     timers->cancel(deadlineTimer);
+}
+
+} // namespace
+
+void LocalLoop::run(const std::shared_ptr<FanIn> &fanIn, int maxInFlight)
+{
+    runTasks(fanIn, maxInFlight);
+    // The tasks are gone. This thread runs no event loop until its next request, so the idle
+    // timers of its upstream connections could not fire: close them now.
+    if (UpstreamClient *client = UpstreamClient::existingForCurrentThread())
+        client->closeIdle();
 }

@@ -4,6 +4,7 @@
 #include "handover.h"
 #include "task.h"
 #include "tracerecorder.h"
+#include "upstreamclient.h"
 
 #include <QEventLoop>
 #include <QMutexLocker>
@@ -44,6 +45,11 @@ void ThreadPoolStrategy::runBlocking(const std::shared_ptr<FanIn> &fanIn, int in
     task->start();
     if (!done)
         loop.exec(); // left early only by abortAll(): the task is then deleted, which stops it
+    task.reset();
+    // Pool threads run an event loop only while a task of theirs runs: idle upstream
+    // connections could not time out in between.
+    if (UpstreamClient *client = UpstreamClient::existingForCurrentThread())
+        client->closeIdle();
     QMutexLocker locker(&m_blockingMutex);
     m_blocking.erase(std::remove_if(m_blocking.begin(), m_blocking.end(), [&loop](const Blocking &b) { return b.loop == &loop; }),
         m_blocking.end());

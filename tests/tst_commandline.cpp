@@ -26,6 +26,7 @@ class TestCommandLine : public QObject
 private Q_SLOTS:
     void defaults();
     void traceEvents();
+    void upstreamConnections();
     void validOptions_data();
     void validOptions();
     void help_data();
@@ -57,6 +58,19 @@ void TestCommandLine::traceEvents()
     const CommandLine large = CommandLine::parse(args({ QStringLiteral("--trace-events=20000000") }));
     QVERIFY2(!large.exitCode, qPrintable(describe(large)));
     QCOMPARE(large.options.traceEvents, 20000000);
+}
+
+void TestCommandLine::upstreamConnections()
+{
+    QCOMPARE(CommandLine::parse(args({})).options.server.upstreamConnections, 10);
+    const CommandLine one = CommandLine::parse(
+        args({ QStringLiteral("--upstream-connections"), QStringLiteral("1") }));
+    QVERIFY2(!one.exitCode, qPrintable(describe(one)));
+    QCOMPARE(one.options.server.upstreamConnections, 1);
+    const CommandLine many
+        = CommandLine::parse(args({ QStringLiteral("--upstream-connections=1000") }));
+    QVERIFY2(!many.exitCode, qPrintable(describe(many)));
+    QCOMPARE(many.options.server.upstreamConnections, 1000);
 }
 
 void TestCommandLine::validOptions_data()
@@ -212,6 +226,14 @@ void TestCommandLine::badUsage_data()
     row("trace-events 999", { QStringLiteral("--trace-events"), QStringLiteral("999") }, "trace-events");
     row("trace-events too many", { QStringLiteral("--trace-events"), QStringLiteral("20000001") }, "trace-events");
     row("trace-events lots", { QStringLiteral("--trace-events"), QStringLiteral("lots") }, "trace-events");
+    row("upstream-connections 0", { QStringLiteral("--upstream-connections"), QStringLiteral("0") },
+        "upstream-connections");
+    row("upstream-connections 1001",
+        { QStringLiteral("--upstream-connections"), QStringLiteral("1001") },
+        "upstream-connections");
+    row("upstream-connections few",
+        { QStringLiteral("--upstream-connections"), QStringLiteral("few") },
+        "upstream-connections");
     row("bind not-an-ip", { QStringLiteral("--bind"), QStringLiteral("not-an-ip") }, "bind");
     row("bind 999.1.1.1", { QStringLiteral("--bind"), QStringLiteral("999.1.1.1") }, "bind");
     row("bind with port", { QStringLiteral("--bind"), QStringLiteral("127.0.0.1:80") }, "bind");
