@@ -90,5 +90,8 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
                            "fanscope_upstream_calls_total %1\n").arg(gauges.upstreamCalls);
     text += QStringLiteral("# HELP fanscope_upstream_abandoned_total Upstream calls whose caller hung up first.\n# TYPE fanscope_upstream_abandoned_total counter\n"
                            "fanscope_upstream_abandoned_total %1\n").arg(gauges.upstreamAbandoned);
+    text += QStringLiteral("# HELP fanscope_accept_errors_total Connections accept() could not take (out of file descriptors or memory); the listener backs off.\n"
+                           "# TYPE fanscope_accept_errors_total counter\nfanscope_accept_errors_total %1\n").arg(gauges.acceptErrors);
+    gauge("fanscope_accept_paused", "1 while the listener waits before accepting again after accept() failed.", gauges.acceptPaused ? 1 : 0);
     return text.toUtf8();
 }

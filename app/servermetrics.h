@@ -36,6 +36,8 @@ public:
         int liveClients = 0;
         quint64 upstreamCalls = 0;
         quint64 upstreamAbandoned = 0;
+        quint64 acceptErrors = 0; // accept() failed for want of descriptors or memory
+        bool acceptPaused = false; // backing off after such a failure
     };
     QByteArray exposition(const Gauges &gauges) const;
 
