@@ -144,6 +144,7 @@ void TestDescriptors::listenerBacksOffAndRecovers()
     QTest::qWait(2000); // a window to measure CPU time over, not a synchronisation
     const double cpu = cpuSeconds(server.processId()) - cpuBefore;
     const double seconds = double(wall.elapsed()) / 1000;
+    qInfo("out of descriptors: %.2f s of CPU in %.2f s", cpu, seconds);
     QVERIFY2(cpu >= 0 && cpu < 0.25 * seconds,
         qPrintable(QStringLiteral("%1 s of CPU in %2 s while out of descriptors").arg(cpu).arg(seconds)));
     QCOMPARE(metric(kept, "fanscope_accept_paused"), 1.0);
