@@ -12,6 +12,17 @@ bool isDigits(QByteArrayView text)
         && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// A DNS name or IPv4 address, or an IPv6 address in brackets: nothing else names a host.
+bool isHostName(QByteArrayView text)
+{
+    const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+    if (text.size() > 2 && text.startsWith('[') && text.endsWith(']')) {
+        const QByteArrayView inside = text.sliced(1, text.size() - 2);
+        return std::all_of(inside.begin(), inside.end(), [&](char c) { return alnum(c) || c == ':' || c == '.'; });
+    }
+    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [&](char c) { return alnum(c) || c == '.' || c == '-' || c == '_'; });
+}
+
 QByteArray bracketed(const QHostAddress &address)
 {
     const QByteArray text = address.toString().toLatin1().toLower();
@@ -62,7 +73,7 @@ std::optional<AccessPolicy::Authority> AccessPolicy::parseAuthority(QByteArrayVi
         if (port.isEmpty())
             return std::nullopt;
     }
-    if (name.isEmpty() || (!port.isEmpty() && !isDigits(port)))
+    if (!isHostName(name) || (!port.isEmpty() && !isDigits(port)))
         return std::nullopt;
     authority.name = name.toByteArray().toLower();
     if (!port.isEmpty())

@@ -68,6 +68,9 @@ void TestAccessPolicy::hosts_data()
     QTest::addRow("port not a number") << QByteArray("127.0.0.1:x") << false;
     QTest::addRow("::1 without brackets") << QByteArray("::1") << false;
     QTest::addRow("unclosed bracket") << QByteArray("[::1") << false;
+    QTest::addRow("with a path") << QByteArray("127.0.0.1/x") << false;
+    QTest::addRow("with user info") << QByteArray("me@127.0.0.1") << false;
+    QTest::addRow("with a space") << QByteArray("127.0.0.1 :6543") << false;
 }
 
 void TestAccessPolicy::hosts()
