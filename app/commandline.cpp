@@ -1,6 +1,7 @@
 #include "commandline.h"
 
 #include "upstreamclient.h"
+#include "accesspolicy.h"
 
 #include <QCommandLineParser>
 
@@ -46,6 +47,9 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         { QStringLiteral("pool-threads"), QStringLiteral("Threads of the pool that /thread-pool blocks (default 32)."), QStringLiteral("N") },
         { QStringLiteral("upstream"), QStringLiteral("Base URL that kind=http tasks call (default: the built-in upstream on our own port)."), QStringLiteral("URL") },
         { QStringLiteral("upstream-connections"), QStringLiteral("Keep-alive connections to the upstream per thread that runs kind=http tasks; more calls wait for one (default 10)."), QStringLiteral("N") },
+        { QStringLiteral("allow-host"), QStringLiteral("Also answer requests for the host NAME or NAME:PORT, e.g. a LAN name or a reverse proxy's (repeatable; default: only 127.0.0.1, localhost, [::1] and the --bind address)."), QStringLiteral("NAME") },
+        { QStringLiteral("allow-origin"), QStringLiteral("Let pages of ORIGIN (scheme://host[:port]) start fan-outs and follow the live feed (repeatable; default: only our own page)."), QStringLiteral("ORIGIN") },
+        { QStringLiteral("head-timeout-ms"), QStringLiteral("A request's head must arrive whole within this, else 408 (default 10000)."), QStringLiteral("MS") },
         { QStringLiteral("trace-events"), QStringLiteral("Timeline events kept in memory; older ones are forgotten (default 500000, about 32 MB)."), QStringLiteral("N") },
         { QStringLiteral("run"), QStringLiteral("Window: send one request to PATH at start (e.g. '/async-worker?tasks=10')."), QStringLiteral("PATH") },
         { QStringLiteral("screenshot"), QStringLiteral("Window: once the --run request is answered, save the window as PNG to FILE and exit."), QStringLiteral("FILE") },
@@ -83,6 +87,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
              readInt(parser, QStringLiteral("max-queue"), 0, 1000000, &options.server.maxQueue),
              readInt(parser, QStringLiteral("pool-threads"), 1, 4096, &options.server.poolThreads),
              readInt(parser, QStringLiteral("upstream-connections"), 1, UpstreamClient::MaxMaxConnections, &options.server.upstreamConnections),
+             readInt(parser, QStringLiteral("head-timeout-ms"), 100, 3600000, &options.server.headTimeoutMs),
              readInt(parser, QStringLiteral("trace-events"), AppOptions::MinTraceEvents, AppOptions::MaxTraceEvents, &options.traceEvents),
          }) {
         if (!error.isEmpty())
@@ -95,6 +100,17 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         if (address.isNull())
             return fail(QStringLiteral("--bind: '%1' is not an IP address").arg(text));
         options.server.address = address;
+    }
+    for (const QString &host : parser.values(QStringLiteral("allow-host"))) {
+        if (!AccessPolicy::isValidHost(host))
+            return fail(QStringLiteral("--allow-host: expected NAME or NAME:PORT such as fanscope.lan or 192.168.1.5:6543, got '%1'").arg(host));
+        options.server.allowHosts.append(host);
+    }
+    for (const QString &origin : parser.values(QStringLiteral("allow-origin"))) {
+        const std::optional<QString> normalised = AccessPolicy::normalisedOrigin(origin);
+        if (!normalised)
+            return fail(QStringLiteral("--allow-origin: expected scheme://host[:port] such as https://fanscope.example, got '%1'").arg(origin));
+        options.server.allowOrigins.append(*normalised);
     }
     if (parser.isSet(QStringLiteral("upstream"))) {
         const QString text = parser.value(QStringLiteral("upstream"));

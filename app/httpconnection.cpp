@@ -27,6 +27,36 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const HttpLimits &limits)
     connect(&m_idle, &QTimer::timeout, this, &HttpConnection::closeIdle);
     connect(socket, &QAbstractSocket::disconnected, &m_idle, &QTimer::stop);
     m_idle.start();
+    m_headDeadline.setSingleShot(true);
+    m_headDeadline.setInterval(limits.headTimeoutMs);
+    connect(&m_headDeadline, &QTimer::timeout, this, &HttpConnection::expireHead);
+    connect(socket, &QAbstractSocket::disconnected, &m_headDeadline, &QTimer::stop);
+}
+
+void HttpConnection::watchHeadDeadline()
+{
+    // One deadline per head, from the time its first bytes were seen: bytes that trickle in do
+    // not move it, as they move the idle timer.
+    if (!m_scanner.isReadingHead()) {
+        m_headDeadline.stop();
+        return;
+    }
+    if (!m_headDeadline.isActive() || m_headStart != m_scanner.requestStart()) {
+        m_headStart = m_scanner.requestStart();
+        m_headDeadline.start();
+    }
+}
+
+void HttpConnection::expireHead()
+{
+    if (m_upgraded || m_closing || m_serverCutOff || !m_scanner.isReadingHead())
+        return;
+    m_scanner.expireHead();
+    if (!m_cutAt)
+        m_cutAt = m_scanner.refusal()->start;
+    // Qt has read every request before this head (it reads each as soon as it is whole), so the
+    // 408 is written in its turn, after the answers still due.
+    cutOffServerWhenDue();
 }
 
 void HttpConnection::closeIdle()
@@ -67,6 +97,7 @@ void HttpConnection::beforeServerReads()
         return;
     m_idle.start();
     scanArrivedBytes();
+    watchHeadDeadline();
     cutOffServerWhenDue();
 }
 
@@ -102,6 +133,11 @@ void HttpConnection::scanArrivedBytes()
     }
 
     for (const RequestScanner::Head &head : m_scanner.takeHeads()) {
+        // RFC 9110 §10.1.1: the client waits for 100 before sending the body. Sent only when no
+        // earlier answer is due, since it must not come before them; a client told nothing sends
+        // its body after a second or so anyway.
+        if (head.expectContinue && m_heads.empty() && m_answers.empty() && head.end > m_received)
+            m_socket->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
         m_heads.push_back(head);
         if (head.upgrade) {
             // The WebSocket takes the connection over, and its frames are not ours to limit.
@@ -144,7 +180,7 @@ void HttpConnection::cutOffServer()
     if (const auto &refusal = m_scanner.refusal()) {
         const quint64 place = m_nextPlace++;
         m_answers[place].closeAfter = true;
-        answer(place, HttpReply::error(refusal->status, refusal->message), true);
+        answer(place, HttpReply::error(refusal->status, refusal->message, refusal->param), true);
         Q_EMIT refused(refusal->status);
     }
     discardIncoming();

@@ -45,7 +45,8 @@ public:
     void abandon(quint64 place);
 
 Q_SIGNALS:
-    // A request was refused before it reached a route (400, 411, 413, 414, 431, 505).
+    // A request was refused before it reached a route (400, 403, 408, 411, 413, 414, 417, 421,
+    // 431, 505).
     void refused(int status);
 
 private:
@@ -66,6 +67,8 @@ private:
     void closeWhenWritten();
     void shutDownWriting();
     void closeIdle();
+    void watchHeadDeadline();
+    void expireHead();
 
     QTcpSocket *m_socket;
     const HttpLimits m_limits;
@@ -85,4 +88,6 @@ private:
     quint64 m_nextToWrite = 0;
     QTimer m_linger;
     QTimer m_idle; // restarted by every byte in and every answer out
+    QTimer m_headDeadline; // runs while a request's head is arriving, from its first byte
+    qint64 m_headStart = -1; // stream offset of the head m_headDeadline runs for
 };

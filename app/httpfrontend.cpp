@@ -2,6 +2,7 @@
 
 #include "abandonment.h"
 #include "answerinbox.h"
+#include "accesspolicy.h"
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
 #include "handover.h"
@@ -27,12 +28,22 @@
 #include <QUrlQuery>
 #include <QThreadPool>
 
+#include <algorithm>
 #include <memory>
 
 namespace {
 
 constexpr QHttpServerRequest::Methods GetOnly = QHttpServerRequest::Method::Get;
 constexpr QHttpServerRequest::Methods GetOrHead = QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head;
+
+// A query number as FanOutSpec reads them: plain decimal digits, no sign, no spaces.
+std::optional<quint64> plainNumber(const QString &text)
+{
+    bool ok = false;
+    const quint64 value = text.toULongLong(&ok);
+    const bool digits = std::all_of(text.begin(), text.end(), [](QChar c) { return c >= QLatin1Char('0') && c <= QLatin1Char('9'); });
+    return ok && digits ? std::optional<quint64>(value) : std::nullopt;
+}
 
 } // namespace
 
@@ -88,14 +99,18 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString 
     // it watches every connection before Qt reads it (limits, Connection: close, answer order).
     HttpLimits limits;
     limits.idleTimeoutMs = m_options.idleTimeoutMs;
+    limits.headTimeoutMs = m_options.headTimeoutMs;
     auto listener = std::make_unique<HttpListener>(limits);
     // Qt's default backlog is 50 pending connections: a load tool opening hundreds at once
     // would see the rest dropped and retried a second later.
     listener->setListenBacklogSize(4096);
-    if (!listener->listen(address, port)) {
+    if (!listener->listenOn(address, port)) {
         *error = listener->errorString();
         return 0;
     }
+    // Known only now when the port was 0: our own origin has it.
+    listener->setAccessPolicy(std::make_shared<AccessPolicy>(
+        address, listener->serverPort(), m_options.allowHosts, m_options.allowOrigins));
     connect(listener.get(), &HttpListener::refused, this, [this](int status) {
         m_metrics->countAnswer(QStringLiteral("refused"), status);
     });
@@ -106,8 +121,10 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString 
 
 void HttpFrontend::stopAccepting()
 {
-    if (m_tcpServer)
-        m_tcpServer->close(); // the kernel refuses new connections from now on
+    if (auto *listener = qobject_cast<HttpListener *>(m_tcpServer))
+        listener->stopListening(); // the kernel refuses new connections from now on
+    else if (m_tcpServer)
+        m_tcpServer->close();
     m_queue->close(HttpReply::error(503, QStringLiteral("the server is stopping"))
                        .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")));
 }
@@ -335,16 +352,23 @@ void HttpFrontend::addApiRoutes()
     m_server->route(QStringLiteral("/api/events"), QHttpServerRequest::Method::Get,
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             const QUrlQuery query = request.query();
-            bool ok = true;
-            const quint64 since = query.hasQueryItem(QStringLiteral("since")) ? query.queryItemValue(QStringLiteral("since")).toULongLong(&ok) : 0;
-            if (!ok) {
+            // Unknown parameters are refused, as on every other route: a typo must not pass.
+            for (const auto &[name, value] : query.queryItems(QUrl::FullyDecoded)) {
+                if (name != QLatin1String("since") && name != QLatin1String("max")) {
+                    answer(responder, QStringLiteral("/api/events"), HttpReply::error(400, QStringLiteral("unknown parameter '%1'; the parameters are since, max").arg(name), name));
+                    return;
+                }
+            }
+            const std::optional<quint64> since = query.hasQueryItem(QStringLiteral("since")) ? plainNumber(query.queryItemValue(QStringLiteral("since"))) : 0;
+            if (!since) {
                 answer(responder, QStringLiteral("/api/events"), HttpReply::error(400, QStringLiteral("since must be an unsigned integer"), QStringLiteral("since")));
                 return;
             }
             int max = LiveFeed::MaxEventsPerMessage;
             if (query.hasQueryItem(QStringLiteral("max"))) {
-                max = query.queryItemValue(QStringLiteral("max")).toInt(&ok);
-                if (!ok || max < 1 || max > LiveFeed::MaxEventsPerMessage) {
+                const std::optional<quint64> value = plainNumber(query.queryItemValue(QStringLiteral("max")));
+                max = value && *value <= quint64(LiveFeed::MaxEventsPerMessage) ? int(*value) : 0;
+                if (max < 1) {
                     answer(responder, QStringLiteral("/api/events"),
                         HttpReply::error(400, QStringLiteral("max must be from 1 to %1").arg(LiveFeed::MaxEventsPerMessage), QStringLiteral("max")));
                     return;
@@ -352,7 +376,7 @@ void HttpFrontend::addApiRoutes()
             }
             quint64 last = 0;
             bool more = false;
-            const QByteArray body = LiveFeed::message(m_recorder, since, max, &last, &more);
+            const QByteArray body = LiveFeed::message(m_recorder, *since, max, &last, &more);
             answer(responder, QStringLiteral("/api/events"), HttpReply::text(200, body, QByteArrayLiteral("application/json")));
         });
 
@@ -406,6 +430,10 @@ void HttpFrontend::addApiRoutes()
             gauges.upstreamConnectionsOpen = calling.openConnections;
             gauges.upstreamCallsWaiting = calling.waitingCalls;
             gauges.upstreamConnectionsOpened = calling.connectionsOpened;
+            if (const auto *listener = qobject_cast<const HttpListener *>(m_tcpServer)) {
+                gauges.acceptErrors = listener->acceptErrors();
+                gauges.acceptPaused = listener->isAcceptPaused();
+            }
             // Counted before it is written, so that this scrape includes itself.
             m_metrics->countAnswer(QStringLiteral("/metrics"), 200);
             answer(responder, QString(), HttpReply::text(200, m_metrics->exposition(gauges), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8")));

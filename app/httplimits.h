@@ -1,7 +1,12 @@
 #pragma once
 
-// How big a request may be, and how long a closing connection is drained.
+// How big a request may be, how long its head may take, who may send it, and how long a closing
+// connection is drained.
 #include <QtGlobal>
+
+#include <memory>
+
+class AccessPolicy;
 
 struct HttpLimits {
     // A request line or one header line beyond this is refused (414, 431); browsers send a few
@@ -19,6 +24,13 @@ struct HttpLimits {
     // keep-alive connection, or a client sending its request too slowly (it gets 408 first).
     // What a route takes to answer does not count. As nginx's keepalive and header timeouts.
     int idleTimeoutMs = 60000;
+    // A request's head (request line and headers) must arrive whole within this, however it
+    // trickles in: else 408 and close. Each byte restarts the idle timer, so without it a head
+    // sent one byte a second could hold a connection for hours (slowloris). As nginx's
+    // client_header_timeout.
+    int headTimeoutMs = 10000;
+    // Which Host, Origin and Sec-Fetch-Site a request may have; none: any (unit tests).
+    std::shared_ptr<const AccessPolicy> access;
 
     // What a connection buffers at most: one whole request, with room to spare. A request must
     // fit, since Qt's parser keeps what it has read of a request until the request is complete.

@@ -4,12 +4,83 @@
 
 #include <QTcpSocket>
 
+#include <algorithm>
+
+#include <cerrno>
+#include <sys/socket.h>
 #include <unistd.h>
 
 HttpListener::HttpListener(const HttpLimits &limits, QObject *parent)
     : QTcpServer(parent)
     , m_limits(limits)
 {
+    m_backoff.setSingleShot(true);
+    connect(&m_backoff, &QTimer::timeout, this, [this] {
+        // If connections still wait, the notifier fires at once and accept() is tried again.
+        if (m_readable)
+            m_readable->setEnabled(true);
+    });
+}
+
+// The notifier goes before QTcpServer's destructor closes the socket it watches.
+HttpListener::~HttpListener() = default;
+
+bool HttpListener::listenOn(const QHostAddress &address, quint16 port)
+{
+    if (!listen(address, port))
+        return false;
+    // Qt 6.4's own accept loop spins when accept() fails with EMFILE: its socket engine keeps
+    // the first error it ever had ("temporary", from the EAGAIN that ends every accept loop), so
+    // it never pauses, and the listening socket stays readable. Its notifier stays off; ours
+    // backs off instead.
+    QTcpServer::pauseAccepting();
+    m_readable = std::make_unique<QSocketNotifier>(socketDescriptor(), QSocketNotifier::Read);
+    connect(m_readable.get(), &QSocketNotifier::activated, this, &HttpListener::acceptPending);
+    return true;
+}
+
+void HttpListener::stopListening()
+{
+    m_backoff.stop();
+    m_readable.reset(); // before the descriptor is closed, and perhaps reused
+    close();
+}
+
+QTcpSocket *HttpListener::nextPendingConnection()
+{
+    QTcpSocket *socket = QTcpServer::nextPendingConnection();
+    if (m_readable)
+        QTcpServer::pauseAccepting();
+    return socket;
+}
+
+void HttpListener::acceptPending()
+{
+    // A bounded batch per wake-up, so that a flood of connections does not starve the answers.
+    constexpr int MaxAcceptsAtOnce = 64;
+    for (int i = 0; i < MaxAcceptsAtOnce; ++i) {
+        const int descriptor = ::accept4(int(socketDescriptor()), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (descriptor >= 0) {
+            m_backoffMs = 0;
+            incomingConnection(descriptor);
+            continue;
+        }
+        if (errno == EINTR || errno == ECONNABORTED) // that one is gone; the next may be there
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            backOff(); // EMFILE, ENFILE, ENOBUFS, ENOMEM: it waits in the backlog meanwhile
+        return;
+    }
+}
+
+void HttpListener::backOff()
+{
+    // The open connections go on being served; accept() is tried again after a wait that doubles
+    // while it keeps failing, so an exhausted process polls at most once a second.
+    ++m_acceptErrors;
+    m_backoffMs = m_backoffMs == 0 ? FirstBackoffMs : std::min(2 * m_backoffMs, MaxBackoffMs);
+    m_readable->setEnabled(false);
+    m_backoff.start(m_backoffMs);
 }
 
 void HttpListener::incomingConnection(qintptr descriptor)

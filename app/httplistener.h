@@ -1,16 +1,42 @@
 #pragma once
 
 // The server's listening socket: puts an HttpConnection in front of each connection it accepts,
-// before QHttpServer takes the connection and starts reading it.
+// before QHttpServer takes the connection and starts reading it. It accepts by itself, and backs
+// off when the process runs out of file descriptors.
 #include "httplimits.h"
 
+#include <QHostAddress>
+#include <QSocketNotifier>
 #include <QTcpServer>
+#include <QTimer>
+
+#include <memory>
 
 class HttpListener : public QTcpServer
 {
     Q_OBJECT
 public:
     explicit HttpListener(const HttpLimits &limits = {}, QObject *parent = nullptr);
+    ~HttpListener() override;
+
+    // listen(), then accepting as described above. Returns false with errorString() set.
+    bool listenOn(const QHostAddress &address, quint16 port);
+    // No more accepting, and the socket closed: use instead of close().
+    void stopListening();
+    // Who may send requests on the connections accepted from now on.
+    void setAccessPolicy(std::shared_ptr<const AccessPolicy> policy) { m_limits.access = std::move(policy); }
+
+    // accept() failures other than "nothing to accept" (EMFILE, ENFILE, ENOBUFS ...) so far.
+    quint64 acceptErrors() const { return m_acceptErrors; }
+    // Waiting before trying accept() again after a failure.
+    bool isAcceptPaused() const { return m_backoff.isActive(); }
+
+    // Qt's QTcpServer re-enables its own accepting here: keep it off.
+    QTcpSocket *nextPendingConnection() override;
+
+    // The first wait after a failure, doubled on each failure in a row up to the last.
+    static constexpr int FirstBackoffMs = 10;
+    static constexpr int MaxBackoffMs = 1000;
 
 Q_SIGNALS:
     // A request was refused before it reached a route; see HttpConnection::refused().
@@ -20,5 +46,12 @@ protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
-    const HttpLimits m_limits;
+    void acceptPending();
+    void backOff();
+
+    HttpLimits m_limits;
+    std::unique_ptr<QSocketNotifier> m_readable; // connections are waiting to be accepted
+    QTimer m_backoff;
+    int m_backoffMs = 0; // the last wait; 0 after an accept() that worked
+    quint64 m_acceptErrors = 0;
 };

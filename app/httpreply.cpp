@@ -51,22 +51,31 @@ QByteArray HttpReply::toBytes(bool withBody) const
 
 QByteArray HttpReply::reasonPhrase(int status)
 {
-    // The statuses Fanscope answers with; clients read the number, the phrase is for people.
+    // The statuses Fanscope answers with (RFC 9110 §15); clients read the number, the phrase is
+    // for people. 499 is nginx's, for a request whose client hung up first.
     switch (status) {
+    case 100: return QByteArrayLiteral("Continue");
+    case 101: return QByteArrayLiteral("Switching Protocols");
     case 200: return QByteArrayLiteral("OK");
     case 400: return QByteArrayLiteral("Bad Request");
+    case 403: return QByteArrayLiteral("Forbidden");
     case 404: return QByteArrayLiteral("Not Found");
     case 405: return QByteArrayLiteral("Method Not Allowed");
+    case 408: return QByteArrayLiteral("Request Timeout");
     case 411: return QByteArrayLiteral("Length Required");
     case 413: return QByteArrayLiteral("Content Too Large");
     case 414: return QByteArrayLiteral("URI Too Long");
+    case 417: return QByteArrayLiteral("Expectation Failed");
+    case 421: return QByteArrayLiteral("Misdirected Request");
     case 426: return QByteArrayLiteral("Upgrade Required");
+    case 429: return QByteArrayLiteral("Too Many Requests");
     case 431: return QByteArrayLiteral("Request Header Fields Too Large");
+    case 499: return QByteArrayLiteral("Client Closed Request");
     case 500: return QByteArrayLiteral("Internal Server Error");
     case 502: return QByteArrayLiteral("Bad Gateway");
     case 503: return QByteArrayLiteral("Service Unavailable");
     case 504: return QByteArrayLiteral("Gateway Timeout");
     case 505: return QByteArrayLiteral("HTTP Version Not Supported");
-    default: return QByteArrayLiteral("Status");
+    default: return QByteArray(); // RFC 9112 §4: the phrase may be empty, not wrong
     }
 }

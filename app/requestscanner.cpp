@@ -137,6 +137,8 @@ void RequestScanner::takeRequestLine(QByteArrayView line)
     if (version != "HTTP/1.1" && version != "HTTP/1.0")
         return refuse(505, QStringLiteral("only HTTP/1.0 and HTTP/1.1 are served"));
     m_head.http10 = version == "HTTP/1.0";
+    m_access.http10 = m_head.http10;
+    m_access.target = parts.at(1);
     m_state = State::Headers;
 }
 
@@ -170,6 +172,16 @@ void RequestScanner::takeHeaderLine(QByteArrayView line)
         if (m_contentLength || value.isEmpty() || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
             return refuse(400, QStringLiteral("Content-Length must be given once, as a number"));
         m_contentLength = value.size() > 18 ? -1 : value.toLongLong();
+    } else if (name == "expect") {
+        m_expect += value.toByteArray().toLower() + ',';
+    } else if (name == "host") {
+        if (m_access.hostCount++ == 0)
+            m_access.host = value.toByteArray();
+    } else if (name == "origin") {
+        if (m_access.originCount++ == 0)
+            m_access.origin = value.toByteArray();
+    } else if (name == "sec-fetch-site") {
+        m_access.fetchSite = value.toByteArray().toLower();
     }
 }
 
@@ -179,8 +191,22 @@ void RequestScanner::endHead()
     if (m_transferEncoding)
         return refuse(411, QStringLiteral("a request body needs a Content-Length; Transfer-Encoding is not accepted"));
     const qint64 length = m_contentLength.value_or(0);
-    if (length < 0 || length > m_limits.maxBodyBytes)
+    const bool tooLarge = length < 0 || length > m_limits.maxBodyBytes;
+    // RFC 9110 §10.1.1: 100-continue is the one expectation there is; HTTP/1.0 cannot have it.
+    if (!m_expect.isEmpty() && !m_head.http10) {
+        if (m_expect != "100-continue,")
+            return refuse(417, QStringLiteral("only Expect: 100-continue is understood"), QStringLiteral("Expect"));
+        if (tooLarge) // the client has not sent the body yet: tell it not to
+            return refuse(417, QStringLiteral("the request body would be larger than %1 bytes").arg(m_limits.maxBodyBytes),
+                QStringLiteral("Expect"));
+        m_head.expectContinue = length > 0;
+    }
+    if (tooLarge)
         return refuse(413, QStringLiteral("the request body is larger than %1 bytes").arg(m_limits.maxBodyBytes));
+    if (m_limits.access) {
+        if (const auto denial = m_limits.access->check(m_access))
+            return refuse(denial->status, denial->message, denial->param);
+    }
 
     // RFC 9112 §9.3: HTTP/1.1 stays open unless it says close; HTTP/1.0 closes unless it says
     // keep-alive. An upgrade is Qt's rule: "upgrade" anywhere in Connection, Upgrade: websocket.
@@ -213,11 +239,19 @@ void RequestScanner::endRequest()
     m_upgrade.clear();
     m_contentLength.reset();
     m_transferEncoding = false;
+    m_expect.clear();
+    m_access = {};
 }
 
-void RequestScanner::refuse(int status, const QString &message)
+void RequestScanner::expireHead()
 {
-    m_refusal = Refusal { m_requestStart, status, message };
+    if (isReadingHead())
+        refuse(408, QStringLiteral("the request head did not arrive within %1 ms").arg(m_limits.headTimeoutMs));
+}
+
+void RequestScanner::refuse(int status, const QString &message, const std::optional<QString> &param)
+{
+    m_refusal = Refusal { m_requestStart, status, message, param };
     m_state = State::Stopped;
     m_line.clear();
 }

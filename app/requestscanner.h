@@ -8,6 +8,7 @@
 // Content-Length or none, no Transfer-Encoding, no folded header lines. So every request it lets
 // through is exactly one request to Qt as well. It keeps at most one line of the head in memory
 // and counts body bytes without looking at them.
+#include "accesspolicy.h"
 #include "httplimits.h"
 
 #include <QByteArray>
@@ -27,12 +28,14 @@ public:
         bool closeAfter = false; // the connection ends with this request's answer
         bool keepAlive = false; // HTTP/1.0 that asked to keep the connection: the answer says so
         bool upgrade = false; // a WebSocket upgrade: what follows is not HTTP
+        bool expectContinue = false; // the client waits for 100 Continue before its body
     };
     // A request that must not go through; the connection answers it and closes.
     struct Refusal {
         qint64 start = 0; // stream offset where the refused request begins
         int status = 400;
         QString message;
+        std::optional<QString> param; // the header at fault, for the JSON error
     };
 
     explicit RequestScanner(const HttpLimits &limits = {});
@@ -48,6 +51,15 @@ public:
     qint64 offset() const { return m_offset; } // bytes of the stream taken so far
     // Part of a request has come and not the rest (blank lines between requests do not count).
     bool isMidRequest() const { return m_state == State::Headers || m_state == State::Body || !m_line.isEmpty(); }
+    // Part of a request's head has come, and not its end. Blank lines before a request count:
+    // they are part of its head, and a client could send them for ever.
+    bool isReadingHead() const
+    {
+        return m_state == State::Headers || (m_state == State::RequestLine && m_offset > m_requestStart);
+    }
+    qint64 requestStart() const { return m_requestStart; }
+    // The head being read took too long: it is refused with 408, and scanning stops.
+    void expireHead();
 
     // The requests scanned completely since the last call, in order.
     std::deque<Head> takeHeads();
@@ -62,7 +74,7 @@ private:
     void takeHeaderLine(QByteArrayView line);
     void endHead();
     void endRequest();
-    void refuse(int status, const QString &message);
+    void refuse(int status, const QString &message, const std::optional<QString> &param = std::nullopt);
 
     const HttpLimits m_limits;
     State m_state = State::RequestLine;
@@ -79,6 +91,8 @@ private:
     QByteArray m_upgrade; // the first Upgrade header
     std::optional<qint64> m_contentLength; // -1: too many digits to bother
     bool m_transferEncoding = false;
+    QByteArray m_expect; // every Expect header, comma-joined, lower case
+    AccessPolicy::Request m_access;
 
     std::deque<Head> m_heads;
     std::optional<Refusal> m_refusal;

@@ -125,7 +125,7 @@ QString ServerHost::exposureWarning() const
 {
     if (!listensBeyondLoopback())
         return {};
-    return QStringLiteral("listening on %1, beyond loopback: anyone who can reach this machine can use the server, which has no authentication; use --bind 127.0.0.1 to keep it local")
+    return QStringLiteral("listening on %1, beyond loopback: anyone who can reach this machine can use the server, which has no authentication; use --bind 127.0.0.1 to keep it local, or --allow-host NAME for the names clients use")
         .arg(m_options.address.toString());
 }
 

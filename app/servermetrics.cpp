@@ -94,5 +94,8 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
     gauge("fanscope_upstream_calls_waiting", "kind=http calls waiting for a free upstream connection.", gauges.upstreamCallsWaiting);
     text += QStringLiteral("# HELP fanscope_upstream_connections_opened_total Connections kind=http tasks opened to the upstream.\n# TYPE fanscope_upstream_connections_opened_total counter\n"
                            "fanscope_upstream_connections_opened_total %1\n").arg(gauges.upstreamConnectionsOpened);
+    text += QStringLiteral("# HELP fanscope_accept_errors_total Connections accept() could not take (out of file descriptors or memory); the listener backs off.\n"
+                           "# TYPE fanscope_accept_errors_total counter\nfanscope_accept_errors_total %1\n").arg(gauges.acceptErrors);
+    gauge("fanscope_accept_paused", "1 while the listener waits before accepting again after accept() failed.", gauges.acceptPaused ? 1 : 0);
     return text.toUtf8();
 }

@@ -40,6 +40,8 @@ public:
         int upstreamConnectionsOpen = 0;
         int upstreamCallsWaiting = 0;
         quint64 upstreamConnectionsOpened = 0;
+        quint64 acceptErrors = 0; // accept() failed for want of descriptors or memory
+        bool acceptPaused = false; // backing off after such a failure
     };
     QByteArray exposition(const Gauges &gauges) const;
 

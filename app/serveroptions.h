@@ -2,6 +2,7 @@
 
 // How the embedded server is set up: the command line's server options (PRODUCT.md).
 #include <QHostAddress>
+#include <QStringList>
 #include <QUrl>
 
 struct ServerOptions {
@@ -20,4 +21,8 @@ struct ServerOptions {
     // A connection idle this long (no answer pending, nothing received) is closed; tests shorten
     // it. See HttpLimits::idleTimeoutMs.
     int idleTimeoutMs = 60000;
+    int headTimeoutMs = 10000; // a request head must arrive whole within this: HttpLimits
+    // Names (Host) and origins (Origin) served besides our own: see AccessPolicy.
+    QStringList allowHosts;
+    QStringList allowOrigins;
 };

@@ -38,9 +38,11 @@ public:
             return *e;
         const QString &text = m_values.constFirst();
         bool ok = false;
-        // Only plain decimal digits with an optional minus: "1e3", "0x10", " 5" are refused.
-        const bool plain = std::all_of(text.begin(), text.end(),
-            [](QChar c) { return c.isDigit() || c == QLatin1Char('-'); });
+        // Only plain decimal digits: "1e3", "0x10", " 5" are refused, and signs alike ("+5",
+        // "-0"): no parameter can be negative, and one rule is easier to learn than two.
+        const bool plain = !text.isEmpty() && std::all_of(text.begin(), text.end(), [](QChar c) {
+            return c >= QLatin1Char('0') && c <= QLatin1Char('9');
+        });
         const qint64 value = text.toLongLong(&ok);
         if (!plain || !ok)
             return error(QStringLiteral("must be an integer from %1 to %2").arg(min).arg(max));
@@ -55,10 +57,15 @@ public:
             return *e;
         const QString &text = m_values.constFirst();
         bool ok = false;
-        // toDouble() would skip spaces and take a "+": refuse them, as the integers do.
-        const bool plain = std::all_of(text.begin(), text.end(), [](QChar c) {
-            return c.isDigit() || c == QLatin1Char('.') || c == QLatin1Char('-') || c == QLatin1Char('e') || c == QLatin1Char('E');
-        });
+        // toDouble() would skip spaces and take a sign: refuse them, as the integers do ("-0"
+        // as much as "+0.5"). Only an exponent may be negative ("1e-09", as toQuery() writes).
+        bool plain = true;
+        for (qsizetype i = 0; i < text.size(); ++i) {
+            const QChar c = text.at(i);
+            const bool exponentSign = c == QLatin1Char('-') && i > 0
+                && (text.at(i - 1) == QLatin1Char('e') || text.at(i - 1) == QLatin1Char('E'));
+            plain = plain && (c.isDigit() || c == QLatin1Char('.') || c == QLatin1Char('e') || c == QLatin1Char('E') || exponentSign);
+        }
         const double value = text.toDouble(&ok);
         if (!plain || !ok || !std::isfinite(value))
             return error(QStringLiteral("must be a number from %1 to %2").arg(min).arg(max));

@@ -34,6 +34,7 @@ private Q_SLOTS:
     void version();
     void badUsage_data();
     void badUsage();
+    void accessOptions();
 };
 
 void TestCommandLine::defaults()
@@ -239,6 +240,14 @@ void TestCommandLine::badUsage_data()
     row("bind with port", { QStringLiteral("--bind"), QStringLiteral("127.0.0.1:80") }, "bind");
     row("bind empty", { QStringLiteral("--bind"), QString() }, "bind");
     row("bind without value", { QStringLiteral("--bind") }, "bind");
+    row("allow-host with a path", { QStringLiteral("--allow-host"), QStringLiteral("fanscope.lan/x") }, "allow-host");
+    row("allow-host empty port", { QStringLiteral("--allow-host"), QStringLiteral("fanscope.lan:") }, "allow-host");
+    row("allow-host without value", { QStringLiteral("--allow-host") }, "allow-host");
+    row("allow-origin without scheme", { QStringLiteral("--allow-origin"), QStringLiteral("dash.example") }, "allow-origin");
+    row("allow-origin with a path", { QStringLiteral("--allow-origin"), QStringLiteral("https://dash.example/app") }, "allow-origin");
+    row("allow-origin null", { QStringLiteral("--allow-origin"), QStringLiteral("null") }, "allow-origin");
+    row("head-timeout-ms 0", { QStringLiteral("--head-timeout-ms"), QStringLiteral("0") }, "head-timeout-ms");
+    row("head-timeout-ms soon", { QStringLiteral("--head-timeout-ms"), QStringLiteral("soon") }, "head-timeout-ms");
     row("headless with a value", { QStringLiteral("--headless=yes") }, "headless");
     row("unknown long option", { QStringLiteral("--frobnicate") }, "frobnicate");
     row("unknown short option", { QStringLiteral("-x") }, "x");
@@ -267,5 +276,25 @@ void TestCommandLine::badUsage()
 
 // Without an application object, as fanscope's main() parses before it creates one (so that
 // --help works without a display).
+void TestCommandLine::accessOptions()
+{
+    const CommandLine defaults = CommandLine::parse(args({}));
+    QVERIFY(defaults.options.server.allowHosts.isEmpty());
+    QVERIFY(defaults.options.server.allowOrigins.isEmpty());
+    QCOMPARE(defaults.options.server.headTimeoutMs, 10000);
+
+    const CommandLine result = CommandLine::parse(args({ QStringLiteral("--allow-host"), QStringLiteral("fanscope.lan"),
+        QStringLiteral("--allow-host=192.168.1.5:6543"), QStringLiteral("--allow-origin"), QStringLiteral("HTTPS://Dash.Example/"),
+        QStringLiteral("--head-timeout-ms"), QStringLiteral("2500") }));
+    QVERIFY2(!result.exitCode, qPrintable(describe(result)));
+    QCOMPARE(result.options.server.allowHosts, QStringList({ QStringLiteral("fanscope.lan"), QStringLiteral("192.168.1.5:6543") }));
+    QCOMPARE(result.options.server.allowOrigins, QStringList { QStringLiteral("https://dash.example") });
+    QCOMPARE(result.options.server.headTimeoutMs, 2500);
+
+    const CommandLine help = CommandLine::parse(args({ QStringLiteral("--help") }));
+    for (const char *option : { "--allow-host", "--allow-origin", "--head-timeout-ms" })
+        QVERIFY2(help.output.contains(QLatin1String(option)), option);
+}
+
 QTEST_APPLESS_MAIN(TestCommandLine)
 #include "tst_commandline.moc"

@@ -220,6 +220,9 @@ void TestFanOutSpec::rejected_data()
         { "arabic-indic digit", QStringLiteral("%D9%A5") },
         { "fullwidth digit", QStringLiteral("%EF%BC%95") },
         { "double minus", QStringLiteral("--5") },
+        // One rule for signs: "-0" is refused as "+5" is, though its value is in range.
+        { "negative zero", QStringLiteral("-0") },
+        { "minus then zeros", QStringLiteral("-00") },
     };
 
     for (const IntParam &p : intParams) {
@@ -278,6 +281,8 @@ void TestFanOutSpec::rejected_data()
         { "leading space", QStringLiteral("%200.5") },
         { "trailing space", QStringLiteral("0.5%20") },
         { "plus sign", QStringLiteral("%2B0.5") },
+        { "negative zero", QStringLiteral("-0") },
+        { "negative zero point zero", QStringLiteral("-0.0") },
     };
     for (const auto &[label, value] : badFailRates)
         QTest::addRow("fail_rate %s", label) << queryItem("fail_rate", value) << failRate;

@@ -22,6 +22,7 @@
 namespace {
 
 struct Response {
+    QByteArray statusLine;
     int status = 0;
     QHash<QByteArray, QByteArray> headers; // names in lower case
     QByteArray body;
@@ -71,7 +72,8 @@ private:
             return std::nullopt;
         Response response;
         const QList<QByteArray> lines = m_in.left(end).split('\n');
-        response.status = lines.constFirst().split(' ').value(1).toInt();
+        response.statusLine = lines.constFirst().trimmed();
+        response.status = response.statusLine.split(' ').value(1).toInt();
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const qsizetype colon = lines.at(i).indexOf(':');
             response.headers.insert(lines.at(i).left(colon).trimmed().toLower(), lines.at(i).mid(colon + 1).trimmed());
@@ -131,6 +133,13 @@ private Q_SLOTS:
     void refusalWaitsForEarlierAnswers();
     void hugeBodyIsRefusedWithoutBuffering();
     void idleConnectionsAreClosed();
+    void hostIsChecked_data();
+    void hostIsChecked();
+    void originIsChecked_data();
+    void originIsChecked();
+    void allowedHostsAndOriginsAreServed();
+    void headMustArriveInTime();
+    void expectContinueIsAnswered();
 
 private:
     void verifyHealthy();
@@ -319,7 +328,7 @@ void TestHttpConnection::smallBodyIsSkipped()
     // A body within the limit is read past, on the same connection: Qt and we agree where the
     // next request starts.
     RawClient client(m_port);
-    client.send("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world" + request("/healthz"));
+    client.send("POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\n\r\nhello world" + request("/healthz"));
     const auto post = client.read();
     QVERIFY(post);
     QCOMPARE(post->status, 405);
@@ -343,6 +352,9 @@ void TestHttpConnection::refused_data()
     QTest::addRow("folded header") << request("/healthz", "X-A: a\r\n b\r\n") << 400;
     QTest::addRow("two Content-Lengths") << request("/healthz", "Content-Length: 0\r\nContent-Length: 5\r\n") << 400;
     QTest::addRow("HTTP/2.0") << request("/healthz", {}, "GET", "HTTP/2.0") << 505;
+    // The client has not sent the body: it is told not to before it does (RFC 9110 §10.1.1).
+    QTest::addRow("Expect with a body too large") << request("/healthz", "Content-Length: 2097152\r\nExpect: 100-continue\r\n", "POST") << 417;
+    QTest::addRow("unknown expectation") << request("/healthz", "Content-Length: 5\r\nExpect: a-miracle\r\n", "POST") << 417;
 }
 
 void TestHttpConnection::refused()
@@ -460,6 +472,183 @@ void TestHttpConnection::idleConnectionsAreClosed()
     const auto slowAnswer = patient.read(false, 5000);
     QVERIFY(slowAnswer);
     QCOMPARE(slowAnswer->status, 200);
+}
+
+void TestHttpConnection::hostIsChecked_data()
+{
+    // "PORT" is replaced with the server's port.
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<int>("status");
+    const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+    QTest::addRow("foreign Host") << QByteArray("GET /healthz HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
+    QTest::addRow("foreign Host with our port") << QByteArray("GET /api/info HTTP/1.1\r\nHost: evil.example:PORT\r\n\r\n") << 421;
+    QTest::addRow("foreign Host on the page") << QByteArray("GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
+    QTest::addRow("foreign Host on a fan-out") << QByteArray("GET /async-worker?tasks=1 HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
+    QTest::addRow("foreign Host on /metrics") << QByteArray("GET /metrics HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
+    QTest::addRow("foreign Host on the live feed") << QByteArray("GET /api/ws HTTP/1.1\r\nHost: evil.example:PORT\r\n" + upgrade + "\r\n") << 421;
+    QTest::addRow("foreign Host over HTTP/1.0") << QByteArray("GET /healthz HTTP/1.0\r\nHost: evil.example\r\n\r\n") << 421;
+    QTest::addRow("no Host") << QByteArray("GET /healthz HTTP/1.1\r\n\r\n") << 400;
+    QTest::addRow("two Hosts") << QByteArray("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n\r\n") << 400;
+    QTest::addRow("our address with the port") << QByteArray("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\n\r\n") << 200;
+    QTest::addRow("localhost") << QByteArray("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n") << 200;
+    QTest::addRow("localhost with the port") << QByteArray("GET /healthz HTTP/1.1\r\nHost: localhost:PORT\r\n\r\n") << 200;
+    QTest::addRow("HTTP/1.0 without Host") << QByteArray("GET /healthz HTTP/1.0\r\n\r\n") << 200;
+    QTest::addRow("live feed for localhost") << QByteArray("GET /api/ws HTTP/1.1\r\nHost: localhost:PORT\r\n" + upgrade + "\r\n") << 101;
+}
+
+void TestHttpConnection::hostIsChecked()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(int, status);
+    RawClient client(m_port);
+    client.send(bytes.replace("PORT", QByteArray::number(m_port)));
+    const auto response = client.read();
+    QVERIFY(response);
+    QCOMPARE(response->status, status);
+    if (status == 421) {
+        QCOMPARE(response->statusLine, QByteArray("HTTP/1.1 421 Misdirected Request"));
+        QVERIFY2(response->body.contains("\"param\":\"Host\""), response->body.constData());
+        QVERIFY(client.closedByServer());
+    } else if (status == 400) {
+        QVERIFY2(response->body.contains("\"param\":\"Host\""), response->body.constData());
+    }
+    verifyHealthy();
+}
+
+void TestHttpConnection::originIsChecked_data()
+{
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("headers"); // "PORT" is replaced with the server's port
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("param");
+    const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+    const QByteArray fanOut = "/async-continuation?tasks=1&latency_ms=1";
+    QTest::addRow("foreign Origin on the live feed") << QByteArray("/api/ws") << "Origin: http://evil.example\r\n" + upgrade << 403 << QByteArray("Origin");
+    QTest::addRow("null Origin on the live feed") << QByteArray("/api/ws") << "Origin: null\r\n" + upgrade << 403 << QByteArray("Origin");
+    QTest::addRow("another port's Origin on the live feed") << QByteArray("/api/ws") << "Origin: http://localhost:1\r\n" + upgrade << 403 << QByteArray("Origin");
+    QTest::addRow("our Origin on the live feed") << QByteArray("/api/ws") << "Origin: http://127.0.0.1:PORT\r\n" + upgrade << 101 << QByteArray();
+    QTest::addRow("foreign Origin on a fan-out") << fanOut << QByteArray("Origin: http://evil.example\r\n") << 403 << QByteArray("Origin");
+    QTest::addRow("foreign Origin on a worker fan-out") << QByteArray("/thread-pool?tasks=1") << QByteArray("Origin: http://evil.example\r\n") << 403 << QByteArray("Origin");
+    QTest::addRow("cross-site fetch of a fan-out") << fanOut << QByteArray("Sec-Fetch-Site: cross-site\r\n") << 403 << QByteArray("Sec-Fetch-Site");
+    QTest::addRow("same-origin fetch of a fan-out") << fanOut << QByteArray("Sec-Fetch-Site: same-origin\r\nOrigin: http://localhost:PORT\r\n") << 200 << QByteArray();
+    QTest::addRow("typed-in fan-out") << fanOut << QByteArray("Sec-Fetch-Site: none\r\n") << 200 << QByteArray();
+    QTest::addRow("foreign Origin reading health") << QByteArray("/healthz") << QByteArray("Origin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n") << 200 << QByteArray();
+}
+
+void TestHttpConnection::originIsChecked()
+{
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, headers);
+    QFETCH(int, status);
+    QFETCH(QByteArray, param);
+    RawClient client(m_port);
+    client.send(request(target, headers.replace("PORT", QByteArray::number(m_port))));
+    const auto response = client.read();
+    QVERIFY(response);
+    QCOMPARE(response->status, status);
+    if (status == 403) {
+        QCOMPARE(response->statusLine, QByteArray("HTTP/1.1 403 Forbidden"));
+        QVERIFY2(response->body.contains(QByteArray("\"param\":\"" + param + '"')), response->body.constData());
+        QVERIFY(!response->headers.contains("access-control-allow-origin"));
+        QVERIFY(client.closedByServer());
+    }
+    verifyHealthy();
+}
+
+void TestHttpConnection::allowedHostsAndOriginsAreServed()
+{
+    TraceRecorder recorder;
+    ServerOptions options;
+    options.allowHosts = { QStringLiteral("fanscope.lan") };
+    options.allowOrigins = { QStringLiteral("https://dash.example") };
+    const auto server = startTestServer(recorder, options);
+    QVERIFY(server);
+    const quint16 port = quint16(server->url().port());
+
+    RawClient lan(port);
+    lan.send("GET /healthz HTTP/1.1\r\nHost: fanscope.lan:" + QByteArray::number(port) + "\r\n\r\n");
+    auto response = lan.read();
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+
+    RawClient dashboard(port);
+    dashboard.send(request("/async-continuation?tasks=1&latency_ms=1", "Origin: https://dash.example\r\nSec-Fetch-Site: cross-site\r\n"));
+    response = dashboard.read();
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+
+    // Others are still refused.
+    RawClient other(port);
+    other.send(request("/async-continuation?tasks=1&latency_ms=1", "Origin: https://evil.example\r\n"));
+    response = other.read();
+    QVERIFY(response);
+    QCOMPARE(response->status, 403);
+}
+
+void TestHttpConnection::headMustArriveInTime()
+{
+    // A server whose heads must arrive within 500 ms, and whose idle time is long.
+    TraceRecorder recorder;
+    ServerOptions options;
+    options.headTimeoutMs = 500;
+    const auto server = startTestServer(recorder, options);
+    QVERIFY(server);
+    const quint16 port = quint16(server->url().port());
+
+    // One byte every 50 ms: each byte would restart an idle timer, but not the head's deadline.
+    const QByteArray head = request("/healthz", "X-Padding: " + QByteArray(200, 'p') + "\r\n");
+    RawClient slow(port);
+    QVERIFY(slow.isConnected());
+    qsizetype sent = 0;
+    QTimer dribble;
+    dribble.setInterval(50);
+    QObject::connect(&dribble, &QTimer::timeout, [&] {
+        if (sent < head.size() && slow.isConnected())
+            slow.send(head.mid(sent++, 1));
+    });
+    QElapsedTimer clock;
+    clock.start();
+    dribble.start();
+    const auto response = slow.read(false, 10000);
+    dribble.stop();
+    QVERIFY(response);
+    QCOMPARE(response->statusLine, QByteArray("HTTP/1.1 408 Request Timeout"));
+    QCOMPARE(response->headers.value("connection"), QByteArray("close"));
+    QVERIFY2(response->body.contains("\"error\""), response->body.constData());
+    // Well before the whole head (about 12 s at this pace) and not before the deadline.
+    QVERIFY2(sent < head.size() / 2, qPrintable(QStringLiteral("%1 of %2 bytes sent").arg(sent).arg(head.size())));
+    QVERIFY(clock.elapsed() >= 500);
+    QVERIFY(slow.closedByServer());
+
+    // A head that comes whole in time is served, also after a quiet keep-alive pause.
+    RawClient prompt(port);
+    prompt.send(request("/healthz"));
+    auto answered = prompt.read();
+    QVERIFY(answered && answered->status == 200);
+    QTest::qWait(700); // between requests the head deadline does not run: only idleness counts
+    prompt.send(request("/healthz"));
+    answered = prompt.read();
+    QVERIFY(answered);
+    QCOMPARE(answered->status, 200);
+}
+
+void TestHttpConnection::expectContinueIsAnswered()
+{
+    // curl sends Expect: 100-continue with a body and waits for the 100 before sending it.
+    RawClient client(m_port);
+    client.send(request("/healthz", "Content-Length: 5\r\nExpect: 100-continue\r\n", "POST"));
+    const auto interim = client.read(false, 5000);
+    QVERIFY(interim);
+    QCOMPARE(interim->statusLine, QByteArray("HTTP/1.1 100 Continue"));
+    client.send("hello");
+    const auto final = client.read();
+    QVERIFY(final);
+    QCOMPARE(final->status, 405);
+    // The connection goes on.
+    client.send(request("/healthz"));
+    const auto next = client.read();
+    QVERIFY(next);
+    QCOMPARE(next->body, QByteArray("ok"));
 }
 
 QTEST_GUILESS_MAIN(TestHttpConnection)

@@ -221,6 +221,9 @@ void TestHttpRoutes::badInput_data()
         cases.append({ "NUL", item(QStringLiteral("1%00")), name });
         cases.append({ "newline", item(QStringLiteral("%0A1")), name });
         cases.append({ "escape", item(QStringLiteral("1%1B")), name });
+        // One rule for signs: neither "+5" nor "-0" is a plain number.
+        cases.append({ "plus sign", item(QStringLiteral("%2B5")), name });
+        cases.append({ "negative zero", item(QStringLiteral("-0")), name });
     }
     // Unknown parameters are refused rather than ignored: a typo would silently use defaults.
     cases.append({ "unknown: typo", QStringLiteral("task=5"), QStringLiteral("task") });
@@ -236,6 +239,14 @@ void TestHttpRoutes::badInput_data()
             QTest::addRow("%s %s %s", qPrintable(route), qPrintable(label.toHtmlEscaped()), c.label) << route << c.query << c.param;
         }
     }
+    // The polling route reads its numbers and refuses strangers by the same rules.
+    const QString events = QStringLiteral("/api/events");
+    QTest::addRow("/api/events unknown") << events << QStringLiteral("since=0&sinse=3") << QStringLiteral("sinse");
+    QTest::addRow("/api/events cache buster") << events << QStringLiteral("_=1700000000000") << QStringLiteral("_");
+    QTest::addRow("/api/events since plus sign") << events << QStringLiteral("since=%2B5") << QStringLiteral("since");
+    QTest::addRow("/api/events since negative zero") << events << QStringLiteral("since=-0") << QStringLiteral("since");
+    QTest::addRow("/api/events max plus sign") << events << QStringLiteral("max=%2B5") << QStringLiteral("max");
+    QTest::addRow("/api/events max negative zero") << events << QStringLiteral("max=-0") << QStringLiteral("max");
 }
 
 void TestHttpRoutes::badInput()

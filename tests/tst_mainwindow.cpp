@@ -255,7 +255,7 @@ void TestMainWindow::abandonedRequestIsDrawnApart()
     QSignalSpy connected(&client, &QTcpSocket::connected);
     client.connectToHost(m_server->url().host(), quint16(m_server->url().port()));
     QVERIFY(connected.wait(5000));
-    client.write("GET /async-worker?tasks=3&latency_ms=5000 HTTP/1.1\r\nHost: fanscope\r\n\r\n");
+    client.write("GET /async-worker?tasks=3&latency_ms=5000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     auto started = [model, before]() -> quint64 {
         const QVector<quint64> ids = model->requestIds();
         for (int i = before; i < ids.size(); ++i) {
