@@ -19,6 +19,10 @@ struct HttpLimits {
     // keep-alive connection, or a client sending its request too slowly (it gets 408 first).
     // What a route takes to answer does not count. As nginx's keepalive and header timeouts.
     int idleTimeoutMs = 60000;
+    // A streamed answer (the trace exports) gets its next piece only when the socket has less
+    // than this left to send, so that a slow reader holds about this much, whatever the body's
+    // size. A client that reads none of it for idleTimeoutMs is cut off.
+    qint64 streamLowWaterBytes = 64 * 1024;
 
     // What a connection buffers at most: one whole request, with room to spare. A request must
     // fit, since Qt's parser keeps what it has read of a request until the request is complete.

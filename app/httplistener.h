@@ -6,11 +6,15 @@
 
 #include <QTcpServer>
 
+#include <functional>
+
 class HttpListener : public QTcpServer
 {
     Q_OBJECT
 public:
     explicit HttpListener(const HttpLimits &limits = {}, QObject *parent = nullptr);
+    // Asked, on this thread, as each WebSocket upgrade arrives: false answers it 503 instead.
+    void setUpgradeGate(std::function<bool()> gate) { m_upgradeGate = std::move(gate); }
 
 Q_SIGNALS:
     // A request was refused before it reached a route; see HttpConnection::refused().
@@ -21,4 +25,5 @@ protected:
 
 private:
     const HttpLimits m_limits;
+    std::function<bool()> m_upgradeGate;
 };

@@ -17,4 +17,10 @@ struct ServerOptions {
     // A connection idle this long (no answer pending, nothing received) is closed; tests shorten
     // it. See HttpLimits::idleTimeoutMs.
     int idleTimeoutMs = 60000;
+    // Pages following the live timeline over WebSocket; beyond, an upgrade gets 503 and the page
+    // polls /api/events instead.
+    int maxLiveClients = 16;
+    // What may wait, unsent, for all live pages together; a page more than its share behind
+    // (this divided among the pages, at most LiveFeed::MaxClientBytesWaiting) is cut off.
+    int maxLiveBufferKib = 32 * 1024;
 };
