@@ -44,6 +44,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         { QStringLiteral("workers"), QStringLiteral("Request worker threads (default 5, like waitress threads = 5)."), QStringLiteral("N") },
         { QStringLiteral("loop-threads"), QStringLiteral("Long-lived event-loop threads of /async-worker* (default 1)."), QStringLiteral("N") },
         { QStringLiteral("max-queue"), QStringLiteral("Requests that may wait for a worker; beyond, 503 (default 100)."), QStringLiteral("N") },
+        { QStringLiteral("max-live-clients"), QStringLiteral("Pages that may follow the live timeline over WebSocket; beyond, they poll (default 16)."), QStringLiteral("N") },
+        { QStringLiteral("max-live-buffer-kib"), QStringLiteral("KiB that may wait unsent for all live pages together; a page too far behind is cut off (default 32768)."), QStringLiteral("N") },
         { QStringLiteral("pool-threads"), QStringLiteral("Threads of the pool that /thread-pool blocks (default 32)."), QStringLiteral("N") },
         { QStringLiteral("upstream"), QStringLiteral("Base URL that kind=http tasks call (default: the built-in upstream on our own port)."), QStringLiteral("URL") },
         { QStringLiteral("upstream-connections"), QStringLiteral("Keep-alive connections to the upstream per thread that runs kind=http tasks; more calls wait for one (default 10)."), QStringLiteral("N") },
@@ -88,6 +90,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
              readInt(parser, QStringLiteral("pool-threads"), 1, 4096, &options.server.poolThreads),
              readInt(parser, QStringLiteral("upstream-connections"), 1, UpstreamClient::MaxMaxConnections, &options.server.upstreamConnections),
              readInt(parser, QStringLiteral("head-timeout-ms"), 100, 3600000, &options.server.headTimeoutMs),
+             readInt(parser, QStringLiteral("max-live-clients"), 0, 10000, &options.server.maxLiveClients),
+             readInt(parser, QStringLiteral("max-live-buffer-kib"), 64, 4 * 1024 * 1024, &options.server.maxLiveBufferKib),
              readInt(parser, QStringLiteral("trace-events"), AppOptions::MinTraceEvents, AppOptions::MaxTraceEvents, &options.traceEvents),
          }) {
         if (!error.isEmpty())

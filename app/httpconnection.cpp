@@ -31,6 +31,15 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const HttpLimits &limits)
     m_headDeadline.setInterval(limits.headTimeoutMs);
     connect(&m_headDeadline, &QTimer::timeout, this, &HttpConnection::expireHead);
     connect(socket, &QAbstractSocket::disconnected, &m_headDeadline, &QTimer::stop);
+    // A streamed body's next piece is made when the socket has sent most of the last one; a body
+    // nobody will read is let go at once (it may hold a snapshot of the whole trace).
+    connect(socket, &QIODevice::bytesWritten, this, [this] {
+        if (m_stream) {
+            m_idle.start();
+            writeStream();
+        }
+    });
+    connect(socket, &QAbstractSocket::disconnected, this, [this] { m_stream.reset(); });
 }
 
 void HttpConnection::watchHeadDeadline()
@@ -65,6 +74,10 @@ void HttpConnection::closeIdle()
     // clock; a route still working on an answer is not the client's idleness.
     if (m_upgraded || m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
+    if (m_stream) { // a client that stopped reading a streamed body: nothing more will get through
+        m_socket->abort();
+        return;
+    }
     if (!m_answers.empty()) {
         m_idle.start();
         return;
@@ -138,6 +151,13 @@ void HttpConnection::scanArrivedBytes()
         // its body after a second or so anyway.
         if (head.expectContinue && m_heads.empty() && m_answers.empty() && head.end > m_received)
             m_socket->write(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"));
+        if (head.upgrade && m_upgradeGate && !m_upgradeGate()) {
+            // Qt must not read it (it would upgrade): cut it off where it starts, and refuse it.
+            m_upgradeRefused = true;
+            if (!m_cutAt)
+                m_cutAt = head.start;
+            return;
+        }
         m_heads.push_back(head);
         if (head.upgrade) {
             // The WebSocket takes the connection over, and its frames are not ours to limit.
@@ -182,6 +202,15 @@ void HttpConnection::cutOffServer()
         m_answers[place].closeAfter = true;
         answer(place, HttpReply::error(refusal->status, refusal->message, refusal->param), true);
         Q_EMIT refused(refusal->status);
+    } else if (m_upgradeRefused) {
+        const quint64 place = m_nextPlace++;
+        m_answers[place].closeAfter = true;
+        answer(place,
+            HttpReply::error(503,
+                QStringLiteral("too many pages follow the live timeline; poll /api/events instead"))
+                .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("10")),
+            true);
+        Q_EMIT refused(503);
     }
     discardIncoming();
 }
@@ -200,6 +229,7 @@ quint64 HttpConnection::reservePlace()
     if (!m_heads.empty()) {
         answer.closeAfter = m_heads.front().closeAfter;
         answer.keepAlive = m_heads.front().keepAlive;
+        answer.http10 = m_heads.front().http10;
         m_heads.pop_front();
     }
     const quint64 place = m_nextPlace++;
@@ -221,6 +251,22 @@ void HttpConnection::answer(quint64 place, const HttpReply &reply, bool withBody
     writeAnswersInOrder();
 }
 
+void HttpConnection::answerStream(quint64 place, const HttpReply &head, HttpReply::BodySource body)
+{
+    const auto it = m_answers.find(place);
+    if (it == m_answers.end() || it->second.bytes)
+        return;
+    // HTTP/1.0 has no chunks: the end of the connection is the end of the body.
+    if (it->second.http10)
+        it->second.closeAfter = true;
+    HttpReply written = head;
+    if (it->second.closeAfter)
+        written.withHeader(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
+    it->second.bytes = written.streamHead(!it->second.http10);
+    it->second.body = std::move(body);
+    writeAnswersInOrder();
+}
+
 void HttpConnection::abandon(quint64 place)
 {
     if (const auto it = m_answers.find(place); it != m_answers.end() && !it->second.bytes) {
@@ -232,18 +278,54 @@ void HttpConnection::abandon(quint64 place)
 void HttpConnection::writeAnswersInOrder()
 {
     // RFC 9112 §9.3.2: answers go out in the order of the requests, whichever is ready first.
-    while (!m_closing && m_socket->state() == QAbstractSocket::ConnectedState) {
+    while (!m_closing && !m_stream && m_socket->state() == QAbstractSocket::ConnectedState) {
         const auto it = m_answers.find(m_nextToWrite);
         if (it == m_answers.end() || !it->second.bytes)
             return;
         m_socket->write(*it->second.bytes);
         m_idle.start(); // the client's turn again, from now
         const bool close = it->second.closeAfter;
+        HttpReply::BodySource body = std::move(it->second.body);
+        const bool chunked = !it->second.http10;
         m_answers.erase(it);
         ++m_nextToWrite;
+        if (body) {
+            m_stream = Stream { std::move(body), chunked, close };
+            writeStream(); // the line goes on at the end of the body
+            return;
+        }
         if (close)
             closeWhenWritten();
     }
+}
+
+void HttpConnection::writeStream()
+{
+    // Only while the socket has little left to send: a client that reads slowly makes the body
+    // wait in its maker, not in our memory. At most the low-water mark plus one piece is held.
+    while (m_stream && m_socket->state() == QAbstractSocket::ConnectedState
+        && m_socket->bytesToWrite() < m_limits.streamLowWaterBytes) {
+        const QByteArray piece = m_stream->next();
+        if (piece.isEmpty())
+            return endStream();
+        if (m_stream->chunked)
+            m_socket->write(QByteArray::number(piece.size(), 16) + "\r\n");
+        m_socket->write(piece);
+        if (m_stream->chunked)
+            m_socket->write("\r\n", 2);
+    }
+}
+
+void HttpConnection::endStream()
+{
+    if (m_stream->chunked)
+        m_socket->write("0\r\n\r\n", 5);
+    const bool close = m_stream->closeAfter;
+    m_stream.reset();
+    if (close)
+        closeWhenWritten();
+    else
+        writeAnswersInOrder();
 }
 
 void HttpConnection::closeWhenWritten()

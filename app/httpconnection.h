@@ -10,6 +10,7 @@
 // it sees every byte before Qt's parser does, refuses (431, 413 ...) what must not reach it, cuts
 // Qt off at the end of the last request it may read, and holds answers until their turn.
 #include "httplimits.h"
+#include "httpreply.h"
 #include "requestscanner.h"
 
 #include <QByteArray>
@@ -17,10 +18,10 @@
 #include <QTimer>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 
-class HttpReply;
 class QTcpSocket;
 
 class HttpConnection : public QObject
@@ -33,6 +34,10 @@ public:
     // The connection watching a socket, if any.
     static HttpConnection *of(QTcpSocket *socket);
 
+    // Asked when a WebSocket upgrade arrives, before Qt reads it: false refuses it with 503 (and
+    // the connection closes), as a refused request is.
+    void setUpgradeGate(std::function<bool()> gate) { m_upgradeGate = std::move(gate); }
+
     // Call once QHttpServer has taken the socket: from then on, what Qt read is known after each
     // of its reads.
     void followServer();
@@ -41,6 +46,10 @@ public:
     quint64 reservePlace();
     // The answer for a place in line: written once every earlier answer has been.
     void answer(quint64 place, const HttpReply &reply, bool withBody);
+    // The same with a body that is written a piece at a time, each asked of `body` only when the
+    // socket has less than HttpLimits::streamLowWaterBytes left to send: chunked for HTTP/1.1,
+    // up to the end of the connection for HTTP/1.0. `head`'s own body is not used.
+    void answerStream(quint64 place, const HttpReply &head, HttpReply::BodySource body);
     // The place's answer will never come: the client is told so, and the connection closes.
     void abandon(quint64 place);
 
@@ -53,7 +62,16 @@ private:
     struct Answer {
         bool closeAfter = true;
         bool keepAlive = false; // an HTTP/1.0 client asked to keep the connection
+        bool http10 = false;
         std::optional<QByteArray> bytes; // none until the route has answered
+        HttpReply::BodySource body; // streamed after `bytes`, if any
+    };
+    // The streamed body being written now; later answers wait for its end.
+    struct Stream
+    {
+        HttpReply::BodySource next;
+        bool chunked = true;
+        bool closeAfter = true;
     };
 
     void beforeServerReads();
@@ -64,6 +82,8 @@ private:
     void cutOffServer();
     void discardIncoming();
     void writeAnswersInOrder();
+    void writeStream();
+    void endStream();
     void closeWhenWritten();
     void shutDownWriting();
     void closeIdle();
@@ -80,12 +100,15 @@ private:
     std::optional<qint64> m_cutAt;
     bool m_serverCutOff = false;
     bool m_upgraded = false; // the connection is a WebSocket's now: hands off
+    std::function<bool()> m_upgradeGate;
+    bool m_upgradeRefused = false; // the gate said no: answered 503 at the cut
     bool m_closing = false;
     bool m_writingShutDown = false;
     std::deque<RequestScanner::Head> m_heads; // scanned, not yet handed to a route
     std::map<quint64, Answer> m_answers; // by place in line
     quint64 m_nextPlace = 0;
     quint64 m_nextToWrite = 0;
+    std::optional<Stream> m_stream;
     QTimer m_linger;
     QTimer m_idle; // restarted by every byte in and every answer out
     QTimer m_headDeadline; // runs while a request's head is arriving, from its first byte

@@ -12,6 +12,7 @@
 #include "pendingreply.h"
 #include "servermetrics.h"
 #include "traceexport.h"
+#include "traceexportwriter.h"
 #include "timerqueue.h"
 #include "tracerecorder.h"
 #include "upstreamclient.h"
@@ -55,7 +56,7 @@ HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, const 
     , m_strategies(strategies)
     , m_metrics(std::move(metrics))
     , m_server(new QHttpServer(this))
-    , m_feed(new LiveFeed(recorder, this))
+    , m_feed(new LiveFeed(recorder, { options.maxLiveClients, qint64(options.maxLiveBufferKib) * 1024 }, this))
     , m_queue(new WorkerQueue(workers, options.maxQueue, this))
     , m_inbox(AnswerInbox::create())
 {
@@ -111,6 +112,9 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString 
     // Known only now when the port was 0: our own origin has it.
     listener->setAccessPolicy(std::make_shared<AccessPolicy>(
         address, listener->serverPort(), m_options.allowHosts, m_options.allowOrigins));
+    // Past --max-live-clients, an upgrade is answered 503 before Qt sees it (Qt 6.4 has no way to
+    // refuse one itself): the page then polls.
+    listener->setUpgradeGate([feed = QPointer<LiveFeed>(m_feed)] { return feed && feed->admitsAnother(); });
     connect(listener.get(), &HttpListener::refused, this, [this](int status) {
         m_metrics->countAnswer(QStringLiteral("refused"), status);
     });
@@ -391,25 +395,33 @@ void HttpFrontend::addApiRoutes()
                         .withHeader(QByteArrayLiteral("Upgrade"), QByteArrayLiteral("websocket")));
         });
 
-    // Exports: built off this thread (a full history is half a million events).
+    // Exports: the snapshot is taken off this thread (a full history is half a million events),
+    // then written here a piece at a time as the client reads it, so that the body never sits
+    // whole in memory however slowly it is read.
     auto exportRoute = [this](const QString &path, bool csv) {
         m_methods.insert(path, GetOnly);
         m_server->route(path, QHttpServerRequest::Method::Get, [this, path, csv](const QHttpServerRequest &, QHttpServerResponder &&responder) {
             auto reply = std::make_shared<PendingReply>(std::move(responder));
-            const AnswerInbox::Ticket ticket = m_inbox->expect(
-                [this, reply, path](const HttpReply &answer) { deliver(*reply, path, answer); });
-            QThreadPool::globalInstance()->start(handOver([recorder = &m_recorder, csv,
-                                                              inbox = m_inbox, ticket] {
-                const TraceExport trace = TraceExport::fromRecorder(*recorder);
-                AnswerInbox::handBack(inbox, ticket,
-                    csv ? HttpReply::text(
-                        200, trace.csv(), QByteArrayLiteral("text/csv; charset=utf-8"))
-                              .withHeader(QByteArrayLiteral("Content-Disposition"),
-                                  QByteArrayLiteral("inline; filename=\"fanscope-spans.csv\""))
-                        : HttpReply::text(
-                            200, trace.chromeTraceJson(), QByteArrayLiteral("application/json"))
-                              .withHeader(QByteArrayLiteral("Content-Disposition"),
-                                  QByteArrayLiteral("inline; filename=\"fanscope-trace.json\"")));
+            const auto format = csv ? TraceExport::Format::Csv : TraceExport::Format::ChromeTrace;
+            // The snapshot is taken on a pool thread (it copies the ring), and the stream is
+            // driven here. The writer rides next to the ticket: the inbox carries only replies,
+            // and the queued hand-back orders the write before the read.
+            auto made = std::make_shared<std::shared_ptr<TraceExportWriter>>();
+            const AnswerInbox::Ticket ticket = m_inbox->expect([this, reply, path, csv, made](const HttpReply &) {
+                const std::shared_ptr<TraceExportWriter> writer = *made;
+                const HttpReply head = csv ? HttpReply::text(200, {}, QByteArrayLiteral("text/csv; charset=utf-8"))
+                                                 .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-spans.csv\""))
+                                           : HttpReply::text(200, {}, QByteArrayLiteral("application/json"))
+                                                 .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-trace.json\""));
+                // Counted while its body is held: the body source goes when the stream ends.
+                m_metrics->exportsStreaming.fetch_add(1, std::memory_order_relaxed);
+                std::shared_ptr<void> streaming(nullptr, [metrics = m_metrics](void *) { metrics->exportsStreaming.fetch_sub(1, std::memory_order_relaxed); });
+                const bool sent = reply->sendStream(head, [writer, streaming] { return writer->next(); });
+                m_metrics->countAnswer(path, sent ? 200 : TraceEvent::AbandonedStatus);
+            });
+            QThreadPool::globalInstance()->start(handOver([recorder = &m_recorder, format, inbox = m_inbox, ticket, made] {
+                *made = std::shared_ptr<TraceExportWriter>(TraceExportWriter::fromRecorder(*recorder, format));
+                AnswerInbox::handBack(inbox, ticket, HttpReply::text(200, {}, {}));
             }));
         });
     };
@@ -424,6 +436,9 @@ void HttpFrontend::addApiRoutes()
             gauges.busyWorkers = m_metrics->busyWorkers.load(std::memory_order_relaxed);
             gauges.queueDepth = m_queue->waiting();
             gauges.liveClients = m_feed->clientCount();
+            gauges.liveBytesWaiting = m_feed->bytesWaiting();
+            gauges.liveClientsDropped = m_feed->droppedTotal();
+            gauges.liveClientsRefused = m_feed->refusedTotal();
             gauges.upstreamCalls = m_upstream.calls.load();
             gauges.upstreamAbandoned = m_upstream.abandoned.load();
             const UpstreamClient::Totals calling = UpstreamClient::totals();
@@ -453,6 +468,8 @@ QJsonObject HttpFrontend::info() const
         { QStringLiteral("loop_threads"), m_options.loopThreads },
         { QStringLiteral("pool_threads"), m_options.poolThreads },
         { QStringLiteral("max_queue"), m_options.maxQueue },
+        { QStringLiteral("max_live_clients"), m_options.maxLiveClients },
+        { QStringLiteral("live_clients"), m_feed->clientCount() },
         { QStringLiteral("parameters"), QJsonObject {
             { QStringLiteral("tasks"), QJsonArray { 0, FanOutSpec::MaxTasks, defaults.tasks } },
             { QStringLiteral("latency_ms"), QJsonArray { 0, FanOutSpec::MaxLatencyMs, defaults.latencyMs } },

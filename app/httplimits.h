@@ -31,6 +31,10 @@ struct HttpLimits {
     int headTimeoutMs = 10000;
     // Which Host, Origin and Sec-Fetch-Site a request may have; none: any (unit tests).
     std::shared_ptr<const AccessPolicy> access;
+    // A streamed answer (the trace exports) gets its next piece only when the socket has less
+    // than this left to send, so that a slow reader holds about this much, whatever the body's
+    // size. A client that reads none of it for idleTimeoutMs is cut off.
+    qint64 streamLowWaterBytes = 64 * 1024;
 
     // What a connection buffers at most: one whole request, with room to spare. A request must
     // fit, since Qt's parser keeps what it has read of a request until the request is complete.

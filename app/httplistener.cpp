@@ -94,6 +94,7 @@ void HttpListener::incomingConnection(qintptr descriptor)
     }
     // Its readyRead slot is connected first, so it sees each byte before Qt's parser does.
     auto *connection = new HttpConnection(socket, m_limits);
+    connection->setUpgradeGate(m_upgradeGate);
     connect(connection, &HttpConnection::refused, this, &HttpListener::refused);
     // QHttpServer takes the socket at once (pendingConnectionAvailable is a direct signal in
     // Qt 6.4) and connects its own slot; ours for after its reads comes next.

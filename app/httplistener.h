@@ -12,6 +12,8 @@
 
 #include <memory>
 
+#include <functional>
+
 class HttpListener : public QTcpServer
 {
     Q_OBJECT
@@ -37,6 +39,8 @@ public:
     // The first wait after a failure, doubled on each failure in a row up to the last.
     static constexpr int FirstBackoffMs = 10;
     static constexpr int MaxBackoffMs = 1000;
+    // Asked, on this thread, as each WebSocket upgrade arrives: false answers it 503 instead.
+    void setUpgradeGate(std::function<bool()> gate) { m_upgradeGate = std::move(gate); }
 
 Q_SIGNALS:
     // A request was refused before it reached a route; see HttpConnection::refused().
@@ -54,4 +58,5 @@ private:
     QTimer m_backoff;
     int m_backoffMs = 0; // the last wait; 0 after an accept() that worked
     quint64 m_acceptErrors = 0;
+    std::function<bool()> m_upgradeGate;
 };

@@ -49,6 +49,18 @@ QByteArray HttpReply::toBytes(bool withBody) const
     return bytes;
 }
 
+QByteArray HttpReply::streamHead(bool chunked) const
+{
+    QByteArray bytes
+        = "HTTP/1.1 " + QByteArray::number(m_status) + ' ' + reasonPhrase(m_status) + "\r\n";
+    bytes += "Content-Type: " + m_contentType + "\r\n";
+    if (chunked)
+        bytes += "Transfer-Encoding: chunked\r\n";
+    for (const auto &header : m_headers)
+        bytes += header.first + ": " + header.second + "\r\n";
+    return bytes + "\r\n";
+}
+
 QByteArray HttpReply::reasonPhrase(int status)
 {
     // The statuses Fanscope answers with (RFC 9110 §15); clients read the number, the phrase is

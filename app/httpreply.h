@@ -6,11 +6,15 @@
 #include <QList>
 #include <QPair>
 
+#include <functional>
 #include <optional>
 
 class HttpReply
 {
 public:
+    // A body written as the client reads it: each call gives the next piece; empty at the end.
+    using BodySource = std::function<QByteArray()>;
+
     static HttpReply json(int status, const QJsonObject &body);
     static HttpReply text(int status, const QByteArray &body, const QByteArray &contentType = "text/plain; charset=utf-8");
     // PRODUCT.md's error shape: {"error": "...", "param": "..."} (param only when one is to blame;
@@ -24,6 +28,10 @@ public:
     // The response as it goes on the wire. Without the body for HEAD requests (the headers still
     // say how long it would be).
     QByteArray toBytes(bool withBody = true) const;
+    // The head of an answer whose body is streamed after it (the body set here is not used):
+    // HTTP/1.1 chunked, or with no length at all (HTTP/1.0: the body ends when the connection
+    // does).
+    QByteArray streamHead(bool chunked) const;
     static QByteArray reasonPhrase(int status);
 
 private:

@@ -11,14 +11,17 @@
 
 namespace {
 
-// A page this far behind in unsent bytes is not sent more until it catches up.
-constexpr qint64 MaxBacklogBytes = 8 * 1024 * 1024;
+// How long a page cut off has to take its close frame before its connection is aborted.
+constexpr int CloseGraceMs = 1000;
+// RFC 6455 §7.4.1 as registered by IANA; Qt 6.4 names no constant for it.
+constexpr int TryAgainLater = 1013;
 
 } // namespace
 
-LiveFeed::LiveFeed(TraceRecorder &recorder, QObject *parent)
+LiveFeed::LiveFeed(TraceRecorder &recorder, const Limits &limits, QObject *parent)
     : QObject(parent)
     , m_recorder(recorder)
+    , m_limits(limits)
 {
     m_coalesce.setSingleShot(true);
     m_coalesce.setTimerType(Qt::PreciseTimer);
@@ -37,12 +40,40 @@ LiveFeed::~LiveFeed()
         delete client.socket;
 }
 
+bool LiveFeed::admitsAnother()
+{
+    if (m_clients.size() < m_limits.maxClients)
+        return true;
+    ++m_refused;
+    return false;
+}
+
+qint64 LiveFeed::bytesWaiting() const
+{
+    qint64 total = 0;
+    for (const Client &client : m_clients)
+        total += client.socket->bytesToWrite();
+    return total;
+}
+
 void LiveFeed::addClient(std::unique_ptr<QWebSocket> socket, quint64 since)
 {
     QWebSocket *raw = socket.release();
     raw->setParent(this);
     connect(raw, &QWebSocket::disconnected, this, [this, raw] { removeClient(raw); });
-    // Pages only listen; anything they send is ignored.
+    // Pages only listen; anything they send is ignored. Qt checks these sizes from a frame's
+    // header, before it buffers the payload, and closes with 1009 beyond them.
+    raw->setMaxAllowedIncomingFrameSize(MaxIncomingFrameBytes);
+    raw->setMaxAllowedIncomingMessageSize(MaxIncomingMessageBytes);
+    // Upgrades are refused past the limit before they reach Qt; two that arrived together can
+    // still both get here.
+    if (m_clients.size() >= m_limits.maxClients) {
+        ++m_refused;
+        raw->close(QWebSocketProtocol::CloseCode(TryAgainLater),
+            QStringLiteral("too many live pages; poll /api/events"));
+        QTimer::singleShot(CloseGraceMs, raw, &QWebSocket::abort);
+        return;
+    }
     m_clients.append({ raw, since });
     m_clientCount.store(int(m_clients.size()), std::memory_order_relaxed);
     publish(); // what it asked for, at once
@@ -56,13 +87,39 @@ void LiveFeed::removeClient(QWebSocket *socket)
     socket->deleteLater();
 }
 
+void LiveFeed::drop(QWebSocket *socket, int code, const QString &reason)
+{
+    ++m_dropped;
+    m_clients.erase(std::remove_if(m_clients.begin(), m_clients.end(),
+                        [socket](const Client &c) { return c.socket == socket; }),
+        m_clients.end());
+    m_clientCount.store(int(m_clients.size()), std::memory_order_relaxed);
+    socket->close(QWebSocketProtocol::CloseCode(code), reason);
+    // Its unsent bytes go with the connection: a page that does not read would hold them until
+    // TCP gave up.
+    QTimer::singleShot(CloseGraceMs, socket, &QWebSocket::abort);
+}
+
 void LiveFeed::publish()
 {
     // Pages at the same point get the same message, built once.
     QHash<quint64, QPair<QByteArray, quint64>> built;
     bool more = false;
+    // Each page's share of what may wait: a page further behind than that is not reading, or not
+    // fast enough to follow, and is cut off; it can reload, or poll.
+    const qint64 share = std::min(
+        MaxClientBytesWaiting, m_limits.maxBytesWaiting / std::max<qsizetype>(1, m_clients.size()));
+    QVector<QWebSocket *> behind;
+    for (const Client &client : std::as_const(m_clients)) {
+        if (client.socket->bytesToWrite() > share)
+            behind.append(client.socket);
+    }
+    for (QWebSocket *socket : std::as_const(behind))
+        drop(socket, QWebSocketProtocol::CloseCodePolicyViolated,
+            QStringLiteral("too far behind; reload, or poll /api/events"));
+    qint64 waiting = bytesWaiting();
     for (Client &client : m_clients) {
-        if (client.socket->state() != QAbstractSocket::ConnectedState || client.socket->bytesToWrite() > MaxBacklogBytes)
+        if (client.socket->state() != QAbstractSocket::ConnectedState)
             continue;
         if (!built.contains(client.seq)) {
             quint64 last = client.seq;
@@ -74,10 +131,18 @@ void LiveFeed::publish()
         const auto &[text, last] = built.value(client.seq);
         if (last == client.seq && client.seq != 0)
             continue; // nothing new for this page
+        // All pages together never have more than the limit waiting: past it, this page waits
+        // for the next round, and is sent what it missed then.
+        if (waiting + text.size() > m_limits.maxBytesWaiting) {
+            more = true;
+            continue;
+        }
+        const qint64 before = client.socket->bytesToWrite();
         client.socket->sendTextMessage(QString::fromUtf8(text));
         // Write it to the network now, not when this busy thread next looks at its sockets'
         // write notifications: under load that is hundreds of milliseconds later.
         client.socket->flush();
+        waiting += client.socket->bytesToWrite() - before;
         client.seq = last;
     }
     if (more && !m_coalesce.isActive())

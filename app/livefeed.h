@@ -4,6 +4,12 @@
 // thread. Publications are coalesced (at most one message every 25 ms per page, well inside
 // the page's 250 ms budget); a page that falls behind is sent what it missed next time rather
 // than buffered without bound; a page that closes is forgotten at once.
+//
+// Bounded: at most Limits::maxClients pages (the server refuses more upgrades with 503, see
+// hasRoom()); what waits unsent for all pages together stays under Limits::maxBytesWaiting, and
+// a page more than its share of that behind is cut off (close 1008) rather than let grow; what a
+// page sends is limited to small frames and messages (close 1009), which must be masked (close
+// 1002, RFC 6455 §5.1).
 #include <QObject>
 #include <QTimer>
 #include <QVector>
@@ -19,13 +25,32 @@ class LiveFeed : public QObject
     Q_OBJECT
 public:
     static constexpr int MaxEventsPerMessage = 5000;
+    // A page's share of the bytes waiting is never more than this, however few pages there are:
+    // a few dozen messages' worth of a busy timeline.
+    static constexpr qint64 MaxClientBytesWaiting = 8 * 1024 * 1024;
+    // Pages send nothing but control frames (close, ping); a few KiB is plenty.
+    static constexpr qint64 MaxIncomingFrameBytes = 4 * 1024;
+    static constexpr qint64 MaxIncomingMessageBytes = 16 * 1024;
 
-    explicit LiveFeed(TraceRecorder &recorder, QObject *parent = nullptr);
+    struct Limits
+    {
+        int maxClients = 16;
+        qint64 maxBytesWaiting = 32 * 1024 * 1024;
+    };
+
+    LiveFeed(TraceRecorder &recorder, const Limits &limits, QObject *parent = nullptr);
     ~LiveFeed() override;
 
+    // Whether one more page may follow; counts a refusal when not. Asked when an upgrade arrives,
+    // before it is let through.
+    bool admitsAnother();
     // Takes a new page's socket; it gets the events after `since` and then everything new.
     void addClient(std::unique_ptr<QWebSocket> socket, quint64 since);
     int clientCount() const { return m_clientCount.load(std::memory_order_relaxed); }
+    // Written for the pages and not yet sent, now.
+    qint64 bytesWaiting() const;
+    quint64 droppedTotal() const { return m_dropped; }
+    quint64 refusedTotal() const { return m_refused; }
 
     // One message: {"events": [...], "lanes": [...], "last": N, "first": N, "now_ms": T}.
     static QByteArray message(TraceRecorder &recorder, quint64 since, int maxEvents, quint64 *last, bool *more);
@@ -33,13 +58,19 @@ public:
 private:
     void publish();
     void removeClient(QWebSocket *socket);
+    // Forgets a page at once and closes its socket with `code`, aborting it if the close does not
+    // get through soon (a page that does not read never sees the close frame).
+    void drop(QWebSocket *socket, int code, const QString &reason);
 
     struct Client {
         QWebSocket *socket;
         quint64 seq; // last event sent
     };
     TraceRecorder &m_recorder;
+    const Limits m_limits;
     QVector<Client> m_clients;
     QTimer m_coalesce;
     std::atomic<int> m_clientCount { 0 };
+    quint64 m_dropped = 0;
+    quint64 m_refused = 0;
 };

@@ -48,3 +48,25 @@ bool PendingReply::send(const HttpReply &reply, bool withBody)
         m_socket->write(reply.toBytes(withBody));
     return true;
 }
+
+bool PendingReply::sendStream(const HttpReply &head, HttpReply::BodySource body)
+{
+    if (m_sent)
+        return false;
+    m_sent = true;
+    QObject::disconnect(m_watch);
+    if (isClientGone())
+        return false;
+    if (m_connection) {
+        m_connection->answerStream(m_place, head, std::move(body));
+        return true;
+    }
+    // A connection our listener did not accept has nobody to pace it: all of it, as HTTP/1.0.
+    m_socket->write(HttpReply(head)
+                        .withHeader(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"))
+                        .streamHead(false));
+    for (QByteArray piece = body(); !piece.isEmpty(); piece = body())
+        m_socket->write(piece);
+    m_socket->disconnectFromHost();
+    return true;
+}

@@ -41,6 +41,9 @@ public:
     // Hands the reply over to be written (without its body for HEAD) unless the client is gone.
     // Returns whether it was handed over. Once only.
     bool send(const HttpReply &reply, bool withBody = true);
+    // The same for an answer whose body is written a piece at a time as the client reads it
+    // (see HttpConnection::answerStream).
+    bool sendStream(const HttpReply &head, HttpReply::BodySource body);
 
 private:
     QPointer<QTcpSocket> m_socket;

@@ -215,6 +215,7 @@ void RequestScanner::endHead()
     m_head.upgrade = m_connection.contains("upgrade") && m_upgrade.compare("websocket", Qt::CaseInsensitive) == 0;
     m_head.closeAfter = close || (m_head.http10 && !keepAlive) || m_head.upgrade;
     m_head.keepAlive = m_head.http10 && !m_head.closeAfter;
+    m_head.start = m_requestStart;
     m_head.end = m_offset + length;
     m_heads.push_back(m_head);
     m_stopAfterBody = m_head.closeAfter;

@@ -23,6 +23,7 @@ class RequestScanner
 public:
     // A request that may go through.
     struct Head {
+        qint64 start = 0; // stream offset where the request begins (blank lines before it included)
         qint64 end = 0; // stream offset just past the request, body included
         bool http10 = false;
         bool closeAfter = false; // the connection ends with this request's answer

@@ -85,7 +85,25 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
     gauge("fanscope_workers", "Request worker threads.", gauges.workers);
     gauge("fanscope_busy_workers", "Request worker threads running a view now.", gauges.busyWorkers);
     gauge("fanscope_queue_depth", "Requests waiting for a free worker (at most --max-queue).", gauges.queueDepth);
-    gauge("fanscope_live_clients", "Pages following the live timeline over WebSocket.", gauges.liveClients);
+    gauge("fanscope_live_clients",
+        "Pages following the live timeline over WebSocket (at most --max-live-clients).",
+        gauges.liveClients);
+    gauge("fanscope_live_bytes_waiting",
+        "Bytes written for the live pages and not yet sent (at most --max-live-buffer-kib KiB).",
+        double(gauges.liveBytesWaiting));
+    text += QStringLiteral(
+        "# HELP fanscope_live_clients_dropped_total Live pages cut off: too far behind, or a frame "
+        "that broke the rules.\n# TYPE fanscope_live_clients_dropped_total counter\n"
+        "fanscope_live_clients_dropped_total %1\n")
+                .arg(gauges.liveClientsDropped);
+    text += QStringLiteral(
+        "# HELP fanscope_live_clients_refused_total WebSocket upgrades refused with 503: the live "
+        "pages were full.\n# TYPE fanscope_live_clients_refused_total counter\n"
+        "fanscope_live_clients_refused_total %1\n")
+                .arg(gauges.liveClientsRefused);
+    gauge("fanscope_exports_streaming",
+        "Trace exports being written to their clients now, a piece at a time.",
+        exportsStreaming.load(std::memory_order_relaxed));
     text += QStringLiteral("# HELP fanscope_upstream_calls_total Calls the built-in upstream received.\n# TYPE fanscope_upstream_calls_total counter\n"
                            "fanscope_upstream_calls_total %1\n").arg(gauges.upstreamCalls);
     text += QStringLiteral("# HELP fanscope_upstream_abandoned_total Upstream calls whose caller hung up first.\n# TYPE fanscope_upstream_abandoned_total counter\n"

@@ -19,6 +19,7 @@ class ServerMetrics
 public:
     // Live state, kept by the views (any thread).
     std::atomic<int> busyWorkers { 0 }; // views running now
+    std::atomic<int> exportsStreaming { 0 }; // trace exports being written to their clients now
 
     // Upper bounds of the duration histogram, seconds (Prometheus' "le").
     static const QVector<double> &durationBuckets();
@@ -34,6 +35,9 @@ public:
         int busyWorkers = 0;
         int queueDepth = 0;
         int liveClients = 0;
+        qint64 liveBytesWaiting = 0; // written to the pages' sockets, not yet sent
+        quint64 liveClientsDropped = 0; // pages cut off for falling too far behind, or misbehaving
+        quint64 liveClientsRefused = 0; // upgrades refused: --max-live-clients pages already
         quint64 upstreamCalls = 0;
         quint64 upstreamAbandoned = 0;
         // The calling side of kind=http, over every thread's UpstreamClient.

@@ -25,4 +25,10 @@ struct ServerOptions {
     // Names (Host) and origins (Origin) served besides our own: see AccessPolicy.
     QStringList allowHosts;
     QStringList allowOrigins;
+    // Pages following the live timeline over WebSocket; beyond, an upgrade gets 503 and the page
+    // polls /api/events instead.
+    int maxLiveClients = 16;
+    // What may wait, unsent, for all live pages together; a page more than its share behind
+    // (this divided among the pages, at most LiveFeed::MaxClientBytesWaiting) is cut off.
+    int maxLiveBufferKib = 32 * 1024;
 };

@@ -1,6 +1,7 @@
 #include "traceexport.h"
 
 #include "fanoutplan.h"
+#include "traceexportwriter.h"
 #include "tracerecorder.h"
 
 #include <QHash>
@@ -57,8 +58,30 @@ QString csvField(const QString &text)
 
 TraceExport TraceExport::fromRecorder(TraceRecorder &recorder)
 {
-    const QVector<TraceEvent> events = recorder.eventsSince(0);
-    return TraceExport(events, recorder.lanes(), recorder.routes(), recorder.now());
+    // The events up to the last one published now, read a batch at a time: only the spans are
+    // held, never a copy of the whole history besides them. (Events forgotten meanwhile are
+    // skipped, as they would be by a later export.)
+    constexpr int BatchEvents = 64 * 1024;
+    TraceExport trace({}, {}, {}, 0);
+    SpanIndex index;
+    QVector<TraceEvent> batch = recorder.eventsSince(0, BatchEvents);
+    const quint64 last = recorder.lastSeq();
+    if (!batch.isEmpty())
+        trace.m_spans.reserve(qsizetype((last - batch.constFirst().seq + 1) / 2 + 1));
+    while (!batch.isEmpty()) {
+        const quint64 batchLast = batch.constLast().seq;
+        batch.erase(std::remove_if(batch.begin(), batch.end(),
+                        [last](const TraceEvent &e) { return e.seq > last; }),
+            batch.end());
+        trace.addEvents(batch, &index);
+        if (batchLast >= last)
+            break;
+        batch = recorder.eventsSince(batchLast, BatchEvents);
+    }
+    trace.m_lanes = recorder.lanes();
+    trace.m_routes = recorder.routes();
+    trace.m_nowNs = recorder.now();
+    return trace;
 }
 
 TraceExport::TraceExport(const QVector<TraceEvent> &events, QVector<ThreadLane> lanes, QStringList routes, qint64 nowNs)
@@ -66,8 +89,14 @@ TraceExport::TraceExport(const QVector<TraceEvent> &events, QVector<ThreadLane> 
     , m_routes(std::move(routes))
     , m_nowNs(nowNs)
 {
-    QHash<quint64, int> requestSpan; // request id -> index in m_spans
-    QHash<QPair<quint64, int>, int> taskSpan; // (request, task) -> index
+    SpanIndex index;
+    addEvents(events, &index);
+}
+
+void TraceExport::addEvents(const QVector<TraceEvent> &events, SpanIndex *index)
+{
+    QHash<quint64, int> &requestSpan = index->requestSpan;
+    QHash<QPair<quint64, int>, int> &taskSpan = index->taskSpan;
     for (const TraceEvent &event : events) {
         switch (event.type) {
         case TraceEvent::Type::RequestStarted: {
@@ -148,6 +177,17 @@ QJsonObject TraceExport::spanArgs(const Span &span) const
 
 QByteArray TraceExport::chromeTraceJson() const
 {
+    QByteArray out = chromeTraceHead();
+    const QSet<QPair<int, bool>> overlapping = overlappingGroups();
+    for (const Span &span : m_spans)
+        appendChromeEvents(span, overlapping, &out);
+    return out + chromeTraceTail();
+}
+
+QByteArray TraceExport::chromeTraceHead() const
+{
+    // The document is written by hand around events serialised one by one, so that it can be
+    // written a piece at a time; the keys are in QJsonDocument's (sorted) order, as they were.
     QJsonArray events;
     events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("M") }, { QStringLiteral("name"), QStringLiteral("process_name") },
         { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), 0 }, { QStringLiteral("args"), QJsonObject { { QStringLiteral("name"), QStringLiteral("fanscope") } } } });
@@ -158,7 +198,18 @@ QByteArray TraceExport::chromeTraceJson() const
         events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("M") }, { QStringLiteral("name"), QStringLiteral("thread_sort_index") },
             { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), lane.id + 1 }, { QStringLiteral("args"), QJsonObject { { QStringLiteral("sort_index"), int(lane.kind) * 1000 + lane.ordinal } } } });
     }
+    // "[...]" without its closing bracket: the spans' events follow.
+    return "{\"displayTimeUnit\":\"ms\",\"traceEvents\":"
+        + QJsonDocument(events).toJson(QJsonDocument::Compact).chopped(1);
+}
 
+QByteArray TraceExport::chromeTraceTail()
+{
+    return QByteArrayLiteral("]}");
+}
+
+QSet<QPair<int, bool>> TraceExport::overlappingGroups() const
+{
     // Which (lane, request-or-task) groups have spans that partly overlap: those cannot be
     // complete events, which must nest on their thread.
     QHash<QPair<int, bool>, QVector<const Span *>> groups;
@@ -179,69 +230,94 @@ QByteArray TraceExport::chromeTraceJson() const
             lastEnd = std::max(lastEnd, span->endNs < 0 ? m_nowNs : std::max(span->endNs, span->releasedNs));
         }
     }
+    return overlapping;
+}
 
-    for (const Span &span : m_spans) {
-        if (span.lane < 0)
-            continue;
-        const qint64 end = span.endNs < 0 ? m_nowNs : span.endNs;
-        QString name = span.isRequest() ? m_routes.value(span.route) : FanOutPlan::accountName(span.task);
-        // Named apart, as the "ran on" spans are, so that a trace viewer shows it at a glance.
-        if (span.isRequest() && span.status == TaskStatus::Cancelled)
-            name += QStringLiteral(" (abandoned)");
-        const QString category = span.isRequest() ? QStringLiteral("request") : QStringLiteral("task");
-        const QJsonObject args = spanArgs(span);
-        const bool async = overlapping.contains({ span.lane, span.isRequest() });
-        auto emitSpan = [&](const QString &spanName, qint64 from, qint64 to, const QString &idSuffix) {
-            if (!async) {
-                events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("X") }, { QStringLiteral("name"), spanName },
-                    { QStringLiteral("cat"), category }, { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), span.lane + 1 },
-                    { QStringLiteral("ts"), toUs(from) }, { QStringLiteral("dur"), toUs(to - from) }, { QStringLiteral("args"), args } });
-                return;
-            }
-            const QString id = QStringLiteral("%1.%2%3").arg(span.requestId).arg(span.task).arg(idSuffix);
-            const QJsonObject id2 { { QStringLiteral("local"), id } };
-            events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("b") }, { QStringLiteral("name"), spanName },
-                { QStringLiteral("cat"), category }, { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), span.lane + 1 },
-                { QStringLiteral("id2"), id2 }, { QStringLiteral("ts"), toUs(from) }, { QStringLiteral("args"), args } });
-            events.append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("e") }, { QStringLiteral("name"), spanName },
-                { QStringLiteral("cat"), category }, { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), span.lane + 1 },
-                { QStringLiteral("id2"), id2 }, { QStringLiteral("ts"), toUs(to) } });
-        };
-        emitSpan(name, span.startNs, end, QString());
-        // A blocking task given up on goes on holding its thread: its own span, "ran on".
-        if (span.outlives && span.endNs >= 0) {
-            const qint64 released = span.releasedNs < 0 ? m_nowNs : span.releasedNs;
-            if (released > span.endNs)
-                emitSpan(name + QStringLiteral(" (ran on, given up)"), span.endNs, released, QStringLiteral(".ran-on"));
+void TraceExport::appendChromeEvents(
+    const Span &span, const QSet<QPair<int, bool>> &overlapping, QByteArray *out) const
+{
+    if (span.lane < 0)
+        return;
+    // The metadata events always come first, so every span's event follows a comma.
+    auto append = [out](const QJsonObject &event) {
+        *out += ',';
+        *out += QJsonDocument(event).toJson(QJsonDocument::Compact);
+    };
+    const qint64 end = span.endNs < 0 ? m_nowNs : span.endNs;
+    QString name
+        = span.isRequest() ? m_routes.value(span.route) : FanOutPlan::accountName(span.task);
+    // Named apart, as the "ran on" spans are, so that a trace viewer shows it at a glance.
+    if (span.isRequest() && span.status == TaskStatus::Cancelled)
+        name += QStringLiteral(" (abandoned)");
+    const QString category = span.isRequest() ? QStringLiteral("request") : QStringLiteral("task");
+    const QJsonObject args = spanArgs(span);
+    const bool async = overlapping.contains({ span.lane, span.isRequest() });
+    auto emitSpan = [&](const QString &spanName, qint64 from, qint64 to, const QString &idSuffix) {
+        if (!async) {
+            append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("X") },
+                { QStringLiteral("name"), spanName }, { QStringLiteral("cat"), category },
+                { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), span.lane + 1 },
+                { QStringLiteral("ts"), toUs(from) }, { QStringLiteral("dur"), toUs(to - from) },
+                { QStringLiteral("args"), args } });
+            return;
         }
+        const QString id
+            = QStringLiteral("%1.%2%3").arg(span.requestId).arg(span.task).arg(idSuffix);
+        const QJsonObject id2 { { QStringLiteral("local"), id } };
+        append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("b") },
+            { QStringLiteral("name"), spanName }, { QStringLiteral("cat"), category },
+            { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), span.lane + 1 },
+            { QStringLiteral("id2"), id2 }, { QStringLiteral("ts"), toUs(from) },
+            { QStringLiteral("args"), args } });
+        append(QJsonObject { { QStringLiteral("ph"), QStringLiteral("e") },
+            { QStringLiteral("name"), spanName }, { QStringLiteral("cat"), category },
+            { QStringLiteral("pid"), 1 }, { QStringLiteral("tid"), span.lane + 1 },
+            { QStringLiteral("id2"), id2 }, { QStringLiteral("ts"), toUs(to) } });
+    };
+    emitSpan(name, span.startNs, end, QString());
+    // A blocking task given up on goes on holding its thread: its own span, "ran on".
+    if (span.outlives && span.endNs >= 0) {
+        const qint64 released = span.releasedNs < 0 ? m_nowNs : span.releasedNs;
+        if (released > span.endNs)
+            emitSpan(name + QStringLiteral(" (ran on, given up)"), span.endNs, released,
+                QStringLiteral(".ran-on"));
     }
-    return QJsonDocument(QJsonObject { { QStringLiteral("traceEvents"), events }, { QStringLiteral("displayTimeUnit"), QStringLiteral("ms") } })
-        .toJson(QJsonDocument::Compact);
 }
 
 QByteArray TraceExport::csv() const
 {
-    QString text = QStringLiteral("type,request_id,route,task,account,kind,status,http_status,thread,start_ms,end_ms,duration_ms,released_ms\n");
-    for (const Span &span : m_spans) {
-        const bool open = span.endNs < 0;
-        QStringList fields {
-            span.isRequest() ? QStringLiteral("request") : QStringLiteral("task"),
-            QString::number(span.requestId),
-            csvField(m_routes.value(span.route)),
-            span.isRequest() ? QString() : QString::number(span.task),
-            span.isRequest() ? QString() : FanOutPlan::accountName(span.task),
-            span.isRequest() ? QString() : taskKindName(span.kind),
-            open ? QStringLiteral("running") : (span.isRequest() ? requestOutcome(span) : taskStatusName(span.status)),
-            span.isRequest() && !open ? QString::number(span.httpStatus) : QString(),
-            csvField(laneName(span.lane)),
-            QString::number(toMs(span.startNs), 'f', 3),
-            open ? QString() : QString::number(toMs(span.endNs), 'f', 3),
-            open ? QString() : QString::number(toMs(span.endNs - span.startNs), 'f', 3),
-            span.releasedNs < 0 ? QString() : QString::number(toMs(span.releasedNs), 'f', 3),
-        };
-        text += fields.join(QLatin1Char(',')) + QLatin1Char('\n');
-    }
-    return text.toUtf8();
+    QByteArray out = csvHead();
+    for (const Span &span : m_spans)
+        out += csvLine(span);
+    return out;
+}
+
+QByteArray TraceExport::csvHead()
+{
+    return QByteArrayLiteral("type,request_id,route,task,account,kind,status,http_status,thread,"
+                             "start_ms,end_ms,duration_ms,released_ms\n");
+}
+
+QByteArray TraceExport::csvLine(const Span &span) const
+{
+    const bool open = span.endNs < 0;
+    const QStringList fields {
+        span.isRequest() ? QStringLiteral("request") : QStringLiteral("task"),
+        QString::number(span.requestId),
+        csvField(m_routes.value(span.route)),
+        span.isRequest() ? QString() : QString::number(span.task),
+        span.isRequest() ? QString() : FanOutPlan::accountName(span.task),
+        span.isRequest() ? QString() : taskKindName(span.kind),
+        open ? QStringLiteral("running")
+             : (span.isRequest() ? requestOutcome(span) : taskStatusName(span.status)),
+        span.isRequest() && !open ? QString::number(span.httpStatus) : QString(),
+        csvField(laneName(span.lane)),
+        QString::number(toMs(span.startNs), 'f', 3),
+        open ? QString() : QString::number(toMs(span.endNs), 'f', 3),
+        open ? QString() : QString::number(toMs(span.endNs - span.startNs), 'f', 3),
+        span.releasedNs < 0 ? QString() : QString::number(toMs(span.releasedNs), 'f', 3),
+    };
+    return (fields.join(QLatin1Char(',')) + QLatin1Char('\n')).toUtf8();
 }
 
 QByteArray TraceExport::eventsJson(const QVector<TraceEvent> &events, const QStringList &routes)
@@ -302,11 +378,13 @@ QByteArray TraceExport::bytes(Format format) const
 
 int TraceExport::save(TraceRecorder &recorder, const QString &path, Format format, QString *error)
 {
-    const TraceExport trace = fromRecorder(recorder);
+    // A piece at a time, as the server sends it: the file's size costs no memory.
+    const std::unique_ptr<TraceExportWriter> writer
+        = TraceExportWriter::fromRecorder(recorder, format);
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(trace.bytes(format)) < 0 || !file.commit()) {
+    if (!file.open(QIODevice::WriteOnly) || !writer->writeTo(file) || !file.commit()) {
         *error = file.errorString();
         return -1;
     }
-    return int(trace.spans().size());
+    return writer->spanCount();
 }

@@ -8,8 +8,11 @@
 #include "traceevent.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QPair>
+#include <QSet>
 #include <QStringList>
 #include <QVector>
 
@@ -57,9 +60,21 @@ public:
     QByteArray csv() const;
     QByteArray bytes(Format format) const;
 
-    // Writes everything the recorder holds to `path` in `format`, atomically (a half-written
-    // file never replaces a good one). Returns the number of spans written, or -1 with *error.
-    // Slow for a full history: call it off the GUI thread.
+    // The same documents in pieces, for writing them a little at a time (TraceExportWriter):
+    // head, then each span's part in order, then tail.
+    QByteArray chromeTraceHead() const; // up to the last metadata event
+    static QByteArray chromeTraceTail();
+    // The (lane, is-request) groups whose spans overlap: drawn as async events. Once per document.
+    QSet<QPair<int, bool>> overlappingGroups() const;
+    // A span's events, each after a comma; nothing for a span without a lane.
+    void appendChromeEvents(
+        const Span &span, const QSet<QPair<int, bool>> &overlapping, QByteArray *out) const;
+    static QByteArray csvHead();
+    QByteArray csvLine(const Span &span) const;
+
+    // Writes everything the recorder holds to `path` in `format`, a piece at a time (see
+    // TraceExportWriter), atomically (a half-written file never replaces a good one). Returns the
+    // number of spans written, or -1 with *error. Slow for a full history: not on the GUI thread.
     static int save(TraceRecorder &recorder, const QString &path, Format format, QString *error);
 
     // The live-event form, a JSON array of {"seq", "type", "t_ms", "request", "lane", ...}.
@@ -69,6 +84,12 @@ public:
     static QJsonArray lanesJson(const QVector<ThreadLane> &lanes);
 
 private:
+    struct SpanIndex
+    {
+        QHash<quint64, int> requestSpan; // request id -> index in m_spans
+        QHash<QPair<quint64, int>, int> taskSpan; // (request, task) -> index
+    };
+    void addEvents(const QVector<TraceEvent> &events, SpanIndex *index);
     QJsonObject spanArgs(const Span &span) const;
     QString laneName(int lane) const;
 

@@ -228,7 +228,12 @@
       startPolling();
       return;
     }
-    socket.onopen = () => setTransport('websocket');
+    let opened = false;
+    socket.onopen = () => {
+        opened = true;
+        setTransport('websocket');
+        showFeedNote('');
+    };
     socket.onmessage = (event) => {
       const began = performance.now();
       receive(JSON.parse(event.data));
@@ -237,11 +242,39 @@
       state.stats.receiveMs += took;
       state.stats.maxReceiveMs = Math.max(state.stats.maxReceiveMs, took);
     };
-    socket.onclose = () => {
-      socket = null;
-      startPolling();
-      setTimeout(connect, 2000);
+    socket.onclose = (event) => {
+        socket = null;
+        startPolling();
+        // Refused (the server has as many live pages as it takes) or cut off for falling behind:
+        // say why this page polls, and ask again less often.
+        if (event.code === 1008)
+            showFeedNote('Cut off the live feed for falling behind; polling instead.');
+        else if (event.code === 1013 || !opened)
+            explainRefusal();
+        setTimeout(connect, opened && event.code !== 1013 ? 2000 : 10000);
     };
+  }
+
+  function showFeedNote(text)
+  {
+      const note = $('feed-note');
+      note.textContent = text;
+      note.hidden = !text;
+  }
+
+  async function explainRefusal()
+  {
+      try {
+          const info = await (await fetch('/api/info')).json();
+          if (info.live_clients >= info.max_live_clients)
+              showFeedNote(`The server already has ${
+                  info.max_live_clients} live pages (--max-live-clients); this one polls /api/events instead.`);
+          else
+              showFeedNote(
+                  'The live WebSocket is not available; this page polls /api/events instead.');
+      } catch (e) {
+          // offline: the badge says so
+      }
   }
 
   async function startPolling() {
