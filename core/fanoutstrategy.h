@@ -10,9 +10,8 @@
 #include <QString>
 #include <QUrl>
 
-#include <functional>
-
 #include <atomic>
+#include <functional>
 #include <memory>
 
 class Abandonment;
