@@ -143,10 +143,13 @@ void TestRequestScanner::scan_data()
     QTest::addRow("101 header fields") << get(QByteArray("X: 1\r\n").repeated(100)) << none << 431;
     QTest::addRow("endless blank lines") << QByteArray("\r\n").repeated(40 * 1024) << none << 431;
     QTest::addRow("bad request after a good one") << QByteArray(get() + "BAD\r\n\r\n") << list({ "1.1" }) << 400;
-    QTest::addRow("Expect with a body over the limit") << get("Content-Length: 1048577\r\nExpect: 100-continue\r\n") << none << 417;
+    QTest::addRow("Expect with a body over the limit")
+        << get("Content-Length: 1048577\r\nExpect: 100-continue\r\n") << none << 417;
     QTest::addRow("unknown expectation") << get("Expect: a-miracle\r\n") << none << 417;
-    QTest::addRow("Expect: 100-continue") << get("Expect: 100-Continue\r\n") << list({ "1.1" }) << 0;
-    QTest::addRow("HTTP/1.0 Expect is ignored") << get("Expect: a-miracle\r\n", "HTTP/1.0") << list({ "1.0 close" }) << 0;
+    QTest::addRow("Expect: 100-continue")
+        << get("Expect: 100-Continue\r\n") << list({ "1.1" }) << 0;
+    QTest::addRow("HTTP/1.0 Expect is ignored")
+        << get("Expect: a-miracle\r\n", "HTTP/1.0") << list({ "1.0 close" }) << 0;
 }
 
 void TestRequestScanner::scan()
@@ -253,7 +256,8 @@ void TestRequestScanner::accessPolicyRefuses()
     RequestScanner scanner(limits);
     scanner.scan("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:6543\r\n\r\n");
     QCOMPARE(scanner.takeHeads().size(), size_t(1));
-    scanner.scan("GET /async-worker HTTP/1.1\r\nHost: localhost\r\nOrigin: http://evil.example\r\n\r\n");
+    scanner.scan(
+        "GET /async-worker HTTP/1.1\r\nHost: localhost\r\nOrigin: http://evil.example\r\n\r\n");
     QVERIFY(scanner.takeHeads().empty());
     QVERIFY(scanner.refusal());
     QCOMPARE(scanner.refusal()->status, 403);
