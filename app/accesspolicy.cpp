@@ -15,12 +15,17 @@ bool isDigits(QByteArrayView text)
 // A DNS name or IPv4 address, or an IPv6 address in brackets: nothing else names a host.
 bool isHostName(QByteArrayView text)
 {
-    const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+    const auto alnum = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
     if (text.size() > 2 && text.startsWith('[') && text.endsWith(']')) {
         const QByteArrayView inside = text.sliced(1, text.size() - 2);
-        return std::all_of(inside.begin(), inside.end(), [&](char c) { return alnum(c) || c == ':' || c == '.'; });
+        return std::all_of(
+            inside.begin(), inside.end(), [&](char c) { return alnum(c) || c == ':' || c == '.'; });
     }
-    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [&](char c) { return alnum(c) || c == '.' || c == '-' || c == '_'; });
+    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [&](char c) {
+        return alnum(c) || c == '.' || c == '-' || c == '_';
+    });
 }
 
 QByteArray bracketed(const QHostAddress &address)
@@ -84,7 +89,8 @@ std::optional<AccessPolicy::Authority> AccessPolicy::parseAuthority(QByteArrayVi
 bool AccessPolicy::allowsAuthority(const Authority &authority, std::optional<int> portless) const
 {
     const std::optional<int> port = authority.port ? authority.port : portless;
-    const bool own = std::find(m_ownNames.begin(), m_ownNames.end(), authority.name) != m_ownNames.end();
+    const bool own
+        = std::find(m_ownNames.begin(), m_ownNames.end(), authority.name) != m_ownNames.end();
     if (own && (!port || *port == m_port))
         return true;
     return std::any_of(m_extraHosts.begin(), m_extraHosts.end(), [&](const Authority &extra) {
@@ -124,12 +130,15 @@ std::optional<QString> AccessPolicy::normalisedOrigin(const QString &text)
 {
     const QUrl url(text, QUrl::StrictMode);
     const QString path = url.path();
-    if (!url.isValid() || url.scheme().isEmpty() || url.host().isEmpty() || !url.userInfo().isEmpty()
-        || (!path.isEmpty() && path != QLatin1String("/")) || url.hasQuery() || url.hasFragment())
+    if (!url.isValid() || url.scheme().isEmpty() || url.host().isEmpty()
+        || !url.userInfo().isEmpty() || (!path.isEmpty() && path != QLatin1String("/"))
+        || url.hasQuery() || url.hasFragment())
         return std::nullopt;
-    QString origin = url.scheme().toLower() + QStringLiteral("://") + url.host(QUrl::FullyEncoded).toLower();
+    QString origin
+        = url.scheme().toLower() + QStringLiteral("://") + url.host(QUrl::FullyEncoded).toLower();
     if (url.host().contains(QLatin1Char(':'))) // IPv6: QUrl drops the brackets
-        origin = url.scheme().toLower() + QStringLiteral("://[") + url.host(QUrl::FullyEncoded).toLower() + QLatin1Char(']');
+        origin = url.scheme().toLower() + QStringLiteral("://[")
+            + url.host(QUrl::FullyEncoded).toLower() + QLatin1Char(']');
     if (url.port() >= 0)
         origin += QLatin1Char(':') + QString::number(url.port());
     return origin;
@@ -141,10 +150,12 @@ std::optional<AccessPolicy::Denial> AccessPolicy::check(const Request &request) 
     if (request.hostCount > 1)
         return Denial { 400, QStringLiteral("more than one Host header"), QStringLiteral("Host") };
     if (request.hostCount == 0 && !request.http10)
-        return Denial { 400, QStringLiteral("an HTTP/1.1 request needs a Host header"), QStringLiteral("Host") };
+        return Denial { 400, QStringLiteral("an HTTP/1.1 request needs a Host header"),
+            QStringLiteral("Host") };
     if (request.hostCount == 1 && !allowsHost(request.host))
         return Denial { 421,
-            QStringLiteral("this server does not answer to the host '%1' (start it with --allow-host to add a name)")
+            QStringLiteral("this server does not answer to the host '%1' (start it with "
+                           "--allow-host to add a name)")
                 .arg(host),
             QStringLiteral("Host") };
     // The absolute form (GET http://host/path) names the host that counts (RFC 9112 §3.2.2).
@@ -152,13 +163,15 @@ std::optional<AccessPolicy::Denial> AccessPolicy::check(const Request &request) 
     if (!path.startsWith('/')) {
         const qsizetype scheme = path.indexOf("://");
         if (scheme < 0)
-            return Denial { 400, QStringLiteral("the request target must be a path"), QStringLiteral("target") };
+            return Denial { 400, QStringLiteral("the request target must be a path"),
+                QStringLiteral("target") };
         const QByteArrayView rest = path.sliced(scheme + 3);
         const qsizetype slash = rest.indexOf('/');
         const QByteArrayView authority = slash < 0 ? rest : rest.first(slash);
         if (!allowsHost(authority))
             return Denial { 421,
-                QStringLiteral("this server does not answer to the host '%1'").arg(QString::fromLatin1(authority)),
+                QStringLiteral("this server does not answer to the host '%1'")
+                    .arg(QString::fromLatin1(authority)),
                 QStringLiteral("Host") };
         path = slash < 0 ? QByteArrayView("/") : rest.sliced(slash);
     }
@@ -171,7 +184,8 @@ std::optional<AccessPolicy::Denial> AccessPolicy::check(const Request &request) 
     // origins let in with --allow-origin.
     if (request.originCount > 1 || (request.originCount == 1 && !allowsOrigin(request.origin)))
         return Denial { 403,
-            QStringLiteral("requests from the origin '%1' may not start work here (start the server with --allow-origin to let it)")
+            QStringLiteral("requests from the origin '%1' may not start work here (start the "
+                           "server with --allow-origin to let it)")
                 .arg(QString::fromLatin1(request.origin)),
             QStringLiteral("Origin") };
     // A cross-site <img> or no-cors fetch carries no Origin, but browsers send Fetch Metadata.

@@ -20,7 +20,8 @@ class AccessPolicy
 {
 public:
     // What the head of one request says, as far as access goes.
-    struct Request {
+    struct Request
+    {
         bool http10 = false;
         QByteArray target; // as in the request line
         int hostCount = 0;
@@ -29,7 +30,8 @@ public:
         QByteArray origin; // the first Origin value
         QByteArray fetchSite; // Sec-Fetch-Site, lower case; empty when absent
     };
-    struct Denial {
+    struct Denial
+    {
         int status = 403;
         QString message;
         QString param; // the header at fault
@@ -51,10 +53,14 @@ public:
     // is not scheme://host[:port].
     static std::optional<QString> normalisedOrigin(const QString &text);
     // Whether --allow-host can take this: NAME, NAME:PORT, [V6] or [V6]:PORT.
-    static bool isValidHost(const QString &text) { return parseAuthority(text.toLatin1()).has_value(); }
+    static bool isValidHost(const QString &text)
+    {
+        return parseAuthority(text.toLatin1()).has_value();
+    }
 
 private:
-    struct Authority {
+    struct Authority
+    {
         QByteArray name; // lower case; IPv6 in brackets
         std::optional<int> port;
     };

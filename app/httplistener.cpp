@@ -59,7 +59,8 @@ void HttpListener::acceptPending()
     // A bounded batch per wake-up, so that a flood of connections does not starve the answers.
     constexpr int MaxAcceptsAtOnce = 64;
     for (int i = 0; i < MaxAcceptsAtOnce; ++i) {
-        const int descriptor = ::accept4(int(socketDescriptor()), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const int descriptor
+            = ::accept4(int(socketDescriptor()), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (descriptor >= 0) {
             m_backoffMs = 0;
             incomingConnection(descriptor);

@@ -26,7 +26,10 @@ public:
     // No more accepting, and the socket closed: use instead of close().
     void stopListening();
     // Who may send requests on the connections accepted from now on.
-    void setAccessPolicy(std::shared_ptr<const AccessPolicy> policy) { m_limits.access = std::move(policy); }
+    void setAccessPolicy(std::shared_ptr<const AccessPolicy> policy)
+    {
+        m_limits.access = std::move(policy);
+    }
 
     // accept() failures other than "nothing to accept" (EMFILE, ENFILE, ENOBUFS ...) so far.
     quint64 acceptErrors() const { return m_acceptErrors; }

@@ -89,7 +89,8 @@ void TestAccessPolicy::hosts()
 
 void TestAccessPolicy::extraHosts()
 {
-    const AccessPolicy wildcard(QHostAddress::AnyIPv4, Port, { QStringLiteral("fanscope.lan"), QStringLiteral("proxy.example:8443") });
+    const AccessPolicy wildcard(QHostAddress::AnyIPv4, Port,
+        { QStringLiteral("fanscope.lan"), QStringLiteral("proxy.example:8443") });
     QVERIFY(!wildcard.allowsHost("0.0.0.0:6543")); // a wildcard is no name
     QVERIFY(wildcard.allowsHost("fanscope.lan"));
     QVERIFY(wildcard.allowsHost("FANSCOPE.lan:6543"));
@@ -218,7 +219,8 @@ void TestAccessPolicy::fetchMetadata()
 
 void TestAccessPolicy::allowedOriginMayStartWork()
 {
-    const AccessPolicy policy(QHostAddress::LocalHost, Port, {}, { QStringLiteral("https://Dash.Example/") });
+    const AccessPolicy policy(
+        QHostAddress::LocalHost, Port, {}, { QStringLiteral("https://Dash.Example/") });
     auto request = withOrigin(get("/async-worker"), "https://dash.example");
     QVERIFY(!policy.check(request));
     request.fetchSite = "cross-site"; // its pages are cross-site, and let in all the same
@@ -230,10 +232,14 @@ void TestAccessPolicy::normalisedOrigins_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("origin"); // empty: refused
-    QTest::addRow("plain") << QStringLiteral("https://dash.example") << QStringLiteral("https://dash.example");
-    QTest::addRow("upper case, slash") << QStringLiteral("HTTPS://Dash.Example/") << QStringLiteral("https://dash.example");
-    QTest::addRow("port") << QStringLiteral("http://10.0.0.2:8080") << QStringLiteral("http://10.0.0.2:8080");
-    QTest::addRow("IPv6") << QStringLiteral("http://[fd00::2]:8080") << QStringLiteral("http://[fd00::2]:8080");
+    QTest::addRow("plain") << QStringLiteral("https://dash.example")
+                           << QStringLiteral("https://dash.example");
+    QTest::addRow("upper case, slash")
+        << QStringLiteral("HTTPS://Dash.Example/") << QStringLiteral("https://dash.example");
+    QTest::addRow("port") << QStringLiteral("http://10.0.0.2:8080")
+                          << QStringLiteral("http://10.0.0.2:8080");
+    QTest::addRow("IPv6") << QStringLiteral("http://[fd00::2]:8080")
+                          << QStringLiteral("http://[fd00::2]:8080");
     QTest::addRow("path") << QStringLiteral("https://dash.example/app") << QString();
     QTest::addRow("no scheme") << QStringLiteral("dash.example") << QString();
     QTest::addRow("null") << QStringLiteral("null") << QString();

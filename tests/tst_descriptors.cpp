@@ -31,11 +31,13 @@ double cpuSeconds(qint64 pid)
     const QByteArray text = stat.readAll();
     // Fields after the command name, which is in parentheses and may hold spaces.
     const QList<QByteArray> fields = text.mid(text.lastIndexOf(')') + 2).split(' ');
-    return double(fields.value(11).toLongLong() + fields.value(12).toLongLong()) / double(sysconf(_SC_CLK_TCK));
+    return double(fields.value(11).toLongLong() + fields.value(12).toLongLong())
+        / double(sysconf(_SC_CLK_TCK));
 }
 
 // GET on a keep-alive connection; the status, or 0 if no whole answer came in time. Sets *body.
-int get(QTcpSocket &socket, const QByteArray &path, QByteArray *body = nullptr, int timeoutMs = 5000)
+int get(
+    QTcpSocket &socket, const QByteArray &path, QByteArray *body = nullptr, int timeoutMs = 5000)
 {
     socket.write("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     QElapsedTimer clock;
@@ -104,14 +106,16 @@ void TestDescriptors::listenerBacksOffAndRecovers()
         const rlimit limit { ServerDescriptors, ServerDescriptors };
         ::setrlimit(RLIMIT_NOFILE, &limit);
     });
-    server.start(QStringLiteral(FANSCOPE_BINARY), { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0") });
+    server.start(QStringLiteral(FANSCOPE_BINARY),
+        { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0") });
     const auto stop = qScopeGuard([&server] {
         server.terminate();
         if (!server.waitForFinished(5000))
             server.kill();
     });
     QVERIFY(server.waitForReadyRead(10000));
-    const QRegularExpression listening(QStringLiteral("^listening on http://127\\.0\\.0\\.1:(\\d+)"));
+    const QRegularExpression listening(
+        QStringLiteral("^listening on http://127\\.0\\.0\\.1:(\\d+)"));
     const auto match = listening.match(QString::fromUtf8(server.readLine()));
     QVERIFY(match.hasMatch());
     const quint16 port = quint16(match.captured(1).toUInt());
@@ -146,14 +150,16 @@ void TestDescriptors::listenerBacksOffAndRecovers()
     const double seconds = double(wall.elapsed()) / 1000;
     qInfo("out of descriptors: %.2f s of CPU in %.2f s", cpu, seconds);
     QVERIFY2(cpu >= 0 && cpu < 0.25 * seconds,
-        qPrintable(QStringLiteral("%1 s of CPU in %2 s while out of descriptors").arg(cpu).arg(seconds)));
+        qPrintable(
+            QStringLiteral("%1 s of CPU in %2 s while out of descriptors").arg(cpu).arg(seconds)));
     QCOMPARE(metric(kept, "fanscope_accept_paused"), 1.0);
 
     // The open connection is still served, promptly.
     QElapsedTimer healthz;
     healthz.start();
     QCOMPARE(get(kept, "/healthz"), 200);
-    QVERIFY2(healthz.elapsed() < 1000, qPrintable(QStringLiteral("/healthz took %1 ms").arg(healthz.elapsed())));
+    QVERIFY2(healthz.elapsed() < 1000,
+        qPrintable(QStringLiteral("/healthz took %1 ms").arg(healthz.elapsed())));
 
     // Descriptors free again: the server accepts by itself, and new connections are served.
     for (int fd : extra)

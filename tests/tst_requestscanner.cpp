@@ -74,6 +74,9 @@ private Q_SLOTS:
     void stopsWhereTheConnectionEnds();
     void bodyIsCountedNotRead();
     void refusalStartsAtItsRequest();
+    void expectContinueWithABody();
+    void headDeadline();
+    void accessPolicyRefuses();
 };
 
 void TestRequestScanner::scan_data()
@@ -140,6 +143,13 @@ void TestRequestScanner::scan_data()
     QTest::addRow("101 header fields") << get(QByteArray("X: 1\r\n").repeated(100)) << none << 431;
     QTest::addRow("endless blank lines") << QByteArray("\r\n").repeated(40 * 1024) << none << 431;
     QTest::addRow("bad request after a good one") << QByteArray(get() + "BAD\r\n\r\n") << list({ "1.1" }) << 400;
+    QTest::addRow("Expect with a body over the limit")
+        << get("Content-Length: 1048577\r\nExpect: 100-continue\r\n") << none << 417;
+    QTest::addRow("unknown expectation") << get("Expect: a-miracle\r\n") << none << 417;
+    QTest::addRow("Expect: 100-continue")
+        << get("Expect: 100-Continue\r\n") << list({ "1.1" }) << 0;
+    QTest::addRow("HTTP/1.0 Expect is ignored")
+        << get("Expect: a-miracle\r\n", "HTTP/1.0") << list({ "1.0 close" }) << 0;
 }
 
 void TestRequestScanner::scan()
@@ -201,6 +211,57 @@ void TestRequestScanner::refusalStartsAtItsRequest()
     const Scanned scanned = scanAll(bytes, 3);
     QCOMPARE(scanned.refusal, 411);
     QCOMPARE(scanned.refusalStart, first.size());
+}
+
+void TestRequestScanner::expectContinueWithABody()
+{
+    RequestScanner scanner;
+    scanner.scan(get("Content-Length: 5\r\nExpect: 100-continue\r\n"));
+    auto heads = scanner.takeHeads();
+    QCOMPARE(heads.size(), size_t(1));
+    QVERIFY(heads.front().expectContinue);
+    QCOMPARE(scanner.bodyBytesLeft(), 5);
+    scanner.scan("hello");
+    scanner.scan(get("Expect: 100-continue\r\n")); // no body: nothing to wait for
+    heads = scanner.takeHeads();
+    QCOMPARE(heads.size(), size_t(1));
+    QVERIFY(!heads.front().expectContinue);
+}
+
+void TestRequestScanner::headDeadline()
+{
+    RequestScanner scanner;
+    QVERIFY(!scanner.isReadingHead());
+    scanner.scan(get());
+    QVERIFY(!scanner.isReadingHead()); // between requests: only idleness counts
+    scanner.expireHead();
+    QVERIFY(!scanner.refusal());
+    scanner.scan("\r\n"); // blank lines before a request are part of its head
+    QVERIFY(scanner.isReadingHead());
+    scanner.scan("GET /healthz HTTP/1.1\r\nHost: x");
+    QVERIFY(scanner.isReadingHead());
+    const qint64 start = scanner.requestStart();
+    scanner.expireHead();
+    QVERIFY(scanner.refusal());
+    QCOMPARE(scanner.refusal()->status, 408);
+    QCOMPARE(scanner.refusal()->start, start);
+    QVERIFY(scanner.hasStopped());
+}
+
+void TestRequestScanner::accessPolicyRefuses()
+{
+    // The policy is applied when a head ends; its refusal names the header at fault.
+    HttpLimits limits;
+    limits.access = std::make_shared<AccessPolicy>(QHostAddress::LocalHost, 6543);
+    RequestScanner scanner(limits);
+    scanner.scan("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:6543\r\n\r\n");
+    QCOMPARE(scanner.takeHeads().size(), size_t(1));
+    scanner.scan(
+        "GET /async-worker HTTP/1.1\r\nHost: localhost\r\nOrigin: http://evil.example\r\n\r\n");
+    QVERIFY(scanner.takeHeads().empty());
+    QVERIFY(scanner.refusal());
+    QCOMPARE(scanner.refusal()->status, 403);
+    QCOMPARE(scanner.refusal()->param, QStringLiteral("Origin"));
 }
 
 QTEST_GUILESS_MAIN(TestRequestScanner)
