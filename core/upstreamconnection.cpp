@@ -3,6 +3,8 @@
 #include <QNetworkProxy>
 #include <QTcpSocket>
 
+#include <sys/socket.h>
+
 UpstreamConnection::UpstreamConnection(
     const QString &host, quint16 port, int idleTimeoutMs, int maxAnswerBytes, QObject *parent)
     : QObject(parent)
@@ -48,7 +50,14 @@ void UpstreamConnection::close()
     m_usable = false;
     m_busy = false;
     m_socket->disconnect(this);
-    // abort(), not close(): nothing of ours is worth flushing, and the descriptor goes now.
+    // A reset, not a FIN: the side that closes first keeps the port in TIME_WAIT for a minute,
+    // and a thread-pool fan-out, whose threads close their connection after each task, would
+    // otherwise leave thousands of them and run out of ephemeral ports. Nothing of ours is worth
+    // flushing: an idle connection owes nothing, a cancelled call wants no answer.
+    if (const qintptr fd = m_socket->socketDescriptor(); fd >= 0) {
+        const linger reset { 1, 0 };
+        ::setsockopt(int(fd), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    }
     m_socket->abort();
 }
 
