@@ -33,6 +33,15 @@ namespace {
 constexpr QHttpServerRequest::Methods GetOnly = QHttpServerRequest::Method::Get;
 constexpr QHttpServerRequest::Methods GetOrHead = QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head;
 
+// A fan-out's answer: its result, or for one refused by the work budget the usual error, with
+// a hint of when to try again (work in flight ends within a deadline, at most a minute).
+HttpReply fanOutReply(const FanOutResult &result)
+{
+    if (result.httpStatus == TraceEvent::RefusedStatus)
+        return HttpReply::error(result.httpStatus, result.error, result.errorParam).withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"));
+    return HttpReply::json(result.httpStatus, result.toJson());
+}
+
 } // namespace
 
 HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, const ServerOptions &options,
@@ -173,7 +182,7 @@ void HttpFrontend::runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec,
         const FanOutResult result = strategy->execute(spec, abandonment);
         metrics->busyWorkers.fetch_sub(1, std::memory_order_relaxed);
         metrics->countFanOut(strategy->route(), double(arrived.nsecsElapsed()) / 1e9, result);
-        return HttpReply::json(result.httpStatus, result.toJson());
+        return fanOutReply(result);
     };
     const WorkerQueue::Ticket ticket = m_queue->submit(std::move(view), [this, reply, route](const HttpReply &answer) {
         deliver(*reply, route, answer);
@@ -204,7 +213,7 @@ void HttpFrontend::runAsContinuation(FanOutStrategy *strategy, const FanOutSpec 
         .then(QtFuture::Launch::Sync,
             handOverTaking<const FanOutResult &>([metrics = m_metrics, route, arrived](const FanOutResult &result) {
                 metrics->countFanOut(route, double(arrived.nsecsElapsed()) / 1e9, result);
-                return HttpReply::json(result.httpStatus, result.toJson());
+                return fanOutReply(result);
             }))
         .then(this, handOverTaking<const HttpReply &>([this, reply, route](const HttpReply &answer) { deliver(*reply, route, answer); }));
     reply->onClientGone(this, [abandonment] { abandonment->abandon(); });
@@ -386,6 +395,8 @@ void HttpFrontend::addApiRoutes()
             gauges.liveClients = m_feed->clientCount();
             gauges.upstreamCalls = m_upstream.calls.load();
             gauges.upstreamAbandoned = m_upstream.abandoned.load();
+            for (const FanOutStrategy *strategy : m_strategies)
+                gauges.threadsHeldPastDeadline += strategy->threadsHeldPastDeadline();
             // Counted before it is written, so that this scrape includes itself.
             m_metrics->countAnswer(QStringLiteral("/metrics"), 200);
             answer(responder, QString(), HttpReply::text(200, m_metrics->exposition(gauges), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8")));

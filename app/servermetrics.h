@@ -11,8 +11,10 @@
 #include <QVector>
 
 #include <atomic>
+#include <memory>
 
 struct FanOutResult;
+class WorkBudget;
 
 class ServerMetrics
 {
@@ -36,7 +38,10 @@ public:
         int liveClients = 0;
         quint64 upstreamCalls = 0;
         quint64 upstreamAbandoned = 0;
+        int threadsHeldPastDeadline = 0; // pool threads still blocked by tasks given up on
     };
+    // Where the work budget's gauges and refusals come from (set once, before serving).
+    void setBudget(std::shared_ptr<const WorkBudget> budget) { m_budget = std::move(budget); }
     QByteArray exposition(const Gauges &gauges) const;
 
 private:
@@ -46,6 +51,7 @@ private:
         quint64 count = 0;
     };
 
+    std::shared_ptr<const WorkBudget> m_budget;
     mutable QMutex m_mutex;
     QMap<QPair<QString, int>, quint64> m_answers; // (route, code) -> count
     QMap<QString, Histogram> m_durations;

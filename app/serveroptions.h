@@ -13,6 +13,12 @@ struct ServerOptions {
     // Threads of the pool that /thread-pool blocks: as Python's ThreadPoolExecutor, a few
     // dozen, enough for several requests' fan-outs at once.
     int poolThreads = 32;
+    // The work budget (WorkBudget), shared by every strategy: tasks in flight at once (each
+    // costs memory until it really ends: 50,000 keep a default server far under 1 GiB), and
+    // thread-seconds that /thread-pool requests in flight may block the pool for (300: the
+    // whole default pool for about 9 s). A request past either is refused with 503.
+    int maxTasksInFlight = 50000;
+    int maxPoolSeconds = 300;
     QUrl upstream; // where kind=http tasks call; empty: the built-in one on our own port
     // A connection idle this long (no answer pending, nothing received) is closed; tests shorten
     // it. See HttpLimits::idleTimeoutMs.

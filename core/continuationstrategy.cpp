@@ -16,6 +16,8 @@ ContinuationStrategy::ContinuationStrategy(TraceRecorder &recorder, LoopWorker &
 QFuture<FanOutResult> ContinuationStrategy::start(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment)
 {
     auto run = std::make_shared<Run>(open(spec, abandonment, m_lane));
+    if (run->isRefused())
+        return QtFuture::makeReadyFuture(run->result);
     auto promise = std::make_shared<QPromise<FanOutResult>>();
     promise->start();
     QFuture<FanOutResult> future = promise->future();
