@@ -28,7 +28,11 @@ void IdleTrimmer::check()
 {
     const WorkBudget::Counters counters = m_budget->counters();
     const bool idle = counters.tasksInFlight == 0 && counters.poolMsInFlight == 0;
-    if (!idle || counters.admitted == m_admittedAtTrim) {
+    // Requests refused cost memory too (their connections and answers), so they count.
+    quint64 requests = counters.admitted;
+    for (const quint64 refused : counters.refused)
+        requests += refused;
+    if (!idle || requests == m_requestsAtTrim) {
         m_idleChecks = 0;
         return;
     }
@@ -36,7 +40,7 @@ void IdleTrimmer::check()
     if (++m_idleChecks * CheckMs < IdleMs)
         return;
     m_idleChecks = 0;
-    m_admittedAtTrim = counters.admitted;
+    m_requestsAtTrim = requests;
     ++m_trims;
 #if defined(__GLIBC__)
     malloc_trim(0);

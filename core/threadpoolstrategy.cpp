@@ -57,7 +57,8 @@ qint64 ThreadPoolStrategy::blockingMs(const FanOutSpec &spec) const
 int ThreadPoolStrategy::threadsHeldPastDeadline() const
 {
     QMutexLocker locker(&m_blockingMutex);
-    return int(std::count_if(m_blocking.cbegin(), m_blocking.cend(), [](const Blocking &b) { return b.fanIn->isGivenUp(b.index); }));
+    return int(std::count_if(m_blocking.cbegin(), m_blocking.cend(),
+        [](const Blocking &b) { return b.fanIn->isGivenUp(b.index); }));
 }
 
 void ThreadPoolStrategy::abortAll()

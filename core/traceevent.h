@@ -32,7 +32,7 @@ struct TraceEvent {
     qint32 route = -1; // RequestStarted: TraceRecorder::routeName() id
     qint32 timeoutMs = 0; // RequestStarted
     qint32 taskCount = 0; // RequestStarted
-    qint16 httpStatus = 0; // RequestEnded; AbandonedStatus if nobody was left to answer, RefusedStatus
+    qint16 httpStatus = 0; // RequestEnded; AbandonedStatus or RefusedStatus, see above
     TaskStatus status = TaskStatus::Queued; // TaskEnded
     TaskKind kind = TaskKind::Timer; // TaskStarted
     bool outlives = false; // TaskEnded: the task runs on; a TaskReleased event will follow
