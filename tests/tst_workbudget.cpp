@@ -4,6 +4,7 @@
 // still answers by its deadline; the budget is held until the tasks really end, and comes back.
 #include "serverhost.h"
 #include "testserver.h"
+#include "traceexport.h"
 #include "tracerecorder.h"
 #include "workbudget.h"
 
@@ -247,6 +248,8 @@ void TestWorkBudget::overBudgetIsRefusedAtOnce()
     }
     QCOMPARE(refusedIds.size(), 1);
     QVERIFY(!withTasks.contains(refusedIds.constFirst()));
+    // And the exports say so.
+    QVERIFY(TraceExport::fromRecorder(*m_recorder).csv().contains(",refused"));
 
     // The holder is unharmed, and once its tasks end the budget is back to zero.
     QCOMPARE(wait(holder, clock).status, 200);
