@@ -43,7 +43,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         { QStringLiteral("max-queue"), QStringLiteral("Requests that may wait for a worker; beyond, 503 (default 100)."), QStringLiteral("N") },
         { QStringLiteral("pool-threads"), QStringLiteral("Threads of the pool that /thread-pool blocks (default 32)."), QStringLiteral("N") },
         { QStringLiteral("max-tasks-in-flight"), QStringLiteral("Tasks that may be in flight at once, all requests together; a request that would pass it gets 503 (default 50000)."), QStringLiteral("N") },
-        { QStringLiteral("max-pool-seconds"), QStringLiteral("Pool thread-seconds that /thread-pool requests in flight may block, tasks x (latency + jitter); beyond, 503 (default 300)."), QStringLiteral("N") },
+        { QStringLiteral("max-pool-seconds"), QStringLiteral("Pool thread-seconds that /thread-pool requests in flight may block, tasks x (latency + jitter); beyond, 503 (default 600)."), QStringLiteral("N") },
         { QStringLiteral("upstream"), QStringLiteral("Base URL that kind=http tasks call (default: the built-in upstream on our own port)."), QStringLiteral("URL") },
         { QStringLiteral("trace-events"), QStringLiteral("Timeline events kept in memory; older ones are forgotten (default 500000, about 32 MB)."), QStringLiteral("N") },
         { QStringLiteral("run"), QStringLiteral("Window: send one request to PATH at start (e.g. '/async-worker?tasks=10')."), QStringLiteral("PATH") },

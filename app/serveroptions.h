@@ -15,10 +15,11 @@ struct ServerOptions {
     int poolThreads = 32;
     // The work budget (WorkBudget), shared by every strategy: tasks in flight at once (each
     // costs memory until it really ends: 50,000 keep a default server far under 1 GiB), and
-    // thread-seconds that /thread-pool requests in flight may block the pool for (300: the
-    // whole default pool for about 9 s). A request past either is refused with 503.
+    // thread-seconds that /thread-pool requests in flight may block the pool for (600: the
+    // whole default pool for about 19 s, so it drains within that whatever was asked). A
+    // request past either is refused with 503.
     int maxTasksInFlight = 50000;
-    int maxPoolSeconds = 300;
+    int maxPoolSeconds = 600;
     QUrl upstream; // where kind=http tasks call; empty: the built-in one on our own port
     // A connection idle this long (no answer pending, nothing received) is closed; tests shorten
     // it. See HttpLimits::idleTimeoutMs.
