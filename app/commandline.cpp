@@ -47,6 +47,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         { QStringLiteral("max-live-clients"), QStringLiteral("Pages that may follow the live timeline over WebSocket; beyond, they poll (default 16)."), QStringLiteral("N") },
         { QStringLiteral("max-live-buffer-kib"), QStringLiteral("KiB that may wait unsent for all live pages together; a page too far behind is cut off (default 32768)."), QStringLiteral("N") },
         { QStringLiteral("pool-threads"), QStringLiteral("Threads of the pool that /thread-pool blocks (default 32)."), QStringLiteral("N") },
+        { QStringLiteral("max-tasks-in-flight"), QStringLiteral("Tasks that may be in flight at once, all requests together; a request that would pass it gets 503 (default 50000)."), QStringLiteral("N") },
+        { QStringLiteral("max-pool-seconds"), QStringLiteral("Pool thread-seconds that /thread-pool requests in flight may block, tasks x (latency + jitter); beyond, 503 (default 600)."), QStringLiteral("N") },
         { QStringLiteral("upstream"), QStringLiteral("Base URL that kind=http tasks call (default: the built-in upstream on our own port)."), QStringLiteral("URL") },
         { QStringLiteral("upstream-connections"), QStringLiteral("Keep-alive connections to the upstream per thread that runs kind=http tasks; more calls wait for one (default 10)."), QStringLiteral("N") },
         { QStringLiteral("allow-host"), QStringLiteral("Also answer requests for the host NAME or NAME:PORT, e.g. a LAN name or a reverse proxy's (repeatable; default: only 127.0.0.1, localhost, [::1] and the --bind address)."), QStringLiteral("NAME") },
@@ -92,6 +94,8 @@ CommandLine CommandLine::parse(const QStringList &arguments)
              readInt(parser, QStringLiteral("head-timeout-ms"), 100, 3600000, &options.server.headTimeoutMs),
              readInt(parser, QStringLiteral("max-live-clients"), 0, 10000, &options.server.maxLiveClients),
              readInt(parser, QStringLiteral("max-live-buffer-kib"), 64, 4 * 1024 * 1024, &options.server.maxLiveBufferKib),
+             readInt(parser, QStringLiteral("max-tasks-in-flight"), 1, 10000000, &options.server.maxTasksInFlight),
+             readInt(parser, QStringLiteral("max-pool-seconds"), 1, 10000000, &options.server.maxPoolSeconds),
              readInt(parser, QStringLiteral("trace-events"), AppOptions::MinTraceEvents, AppOptions::MaxTraceEvents, &options.traceEvents),
          }) {
         if (!error.isEmpty())

@@ -44,6 +44,13 @@ std::optional<quint64> plainNumber(const QString &text)
     const quint64 value = text.toULongLong(&ok);
     const bool digits = std::all_of(text.begin(), text.end(), [](QChar c) { return c >= QLatin1Char('0') && c <= QLatin1Char('9'); });
     return ok && digits ? std::optional<quint64>(value) : std::nullopt;
+// A fan-out's answer: its result, or for one refused by the work budget the usual error, with
+// a hint of when to try again (work in flight ends within a deadline, at most a minute).
+HttpReply fanOutReply(const FanOutResult &result)
+{
+    if (result.httpStatus == TraceEvent::RefusedStatus)
+        return HttpReply::error(result.httpStatus, result.error, result.errorParam).withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"));
+    return HttpReply::json(result.httpStatus, result.toJson());
 }
 
 } // namespace
@@ -200,7 +207,7 @@ void HttpFrontend::runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec,
         const FanOutResult result = strategy->execute(spec, abandonment);
         metrics->busyWorkers.fetch_sub(1, std::memory_order_relaxed);
         metrics->countFanOut(strategy->route(), double(arrived.nsecsElapsed()) / 1e9, result);
-        return HttpReply::json(result.httpStatus, result.toJson());
+        return fanOutReply(result);
     };
     const WorkerQueue::Ticket ticket = m_queue->submit(std::move(view), [this, reply, route](const HttpReply &answer) {
         deliver(*reply, route, answer);
@@ -234,7 +241,7 @@ void HttpFrontend::runAsContinuation(FanOutStrategy *strategy, const FanOutSpec 
         [metrics = m_metrics, inbox = m_inbox, ticket, route, arrived](const FanOutResult &result) {
             metrics->countFanOut(route, double(arrived.nsecsElapsed()) / 1e9, result);
             AnswerInbox::handBack(
-                inbox, ticket, HttpReply::json(result.httpStatus, result.toJson()));
+                inbox, ticket, fanOutReply(result));
         });
     reply->onClientGone(this, [abandonment] { abandonment->abandon(); });
 }
@@ -449,6 +456,8 @@ void HttpFrontend::addApiRoutes()
                 gauges.acceptErrors = listener->acceptErrors();
                 gauges.acceptPaused = listener->isAcceptPaused();
             }
+            for (const FanOutStrategy *strategy : m_strategies)
+                gauges.threadsHeldPastDeadline += strategy->threadsHeldPastDeadline();
             // Counted before it is written, so that this scrape includes itself.
             m_metrics->countAnswer(QStringLiteral("/metrics"), 200);
             answer(responder, QString(), HttpReply::text(200, m_metrics->exposition(gauges), QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8")));

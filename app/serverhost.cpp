@@ -12,6 +12,8 @@
 #include "servermetrics.h"
 #include "threadpoolstrategy.h"
 #include "tracerecorder.h"
+#include "idletrimmer.h"
+#include "workbudget.h"
 
 #include <QSemaphore>
 
@@ -21,6 +23,7 @@ ServerHost::ServerHost(TraceRecorder &recorder, const ServerOptions &options)
     : m_recorder(recorder)
     , m_options(options)
     , m_metrics(std::make_shared<ServerMetrics>())
+    , m_budget(std::make_shared<WorkBudget>(options.maxTasksInFlight, qint64(options.maxPoolSeconds) * 1000))
     , m_loopWorker(std::make_unique<LoopWorker>(recorder, options.loopThreads))
 {
     // Worker threads never expire, so the timeline keeps one stable lane per worker.
@@ -39,6 +42,10 @@ ServerHost::ServerHost(TraceRecorder &recorder, const ServerOptions &options)
     m_strategies.push_back(std::make_unique<AwaitOneStrategy>(recorder, *m_loopWorker));
     m_strategies.push_back(std::make_unique<ThreadPoolStrategy>(recorder, m_pool));
     m_strategies.push_back(std::make_unique<ContinuationStrategy>(recorder, *m_loopWorker));
+
+    for (const auto &strategy : m_strategies)
+        strategy->setBudget(m_budget);
+    m_metrics->setBudget(m_budget);
 
     m_serverThread.setObjectName(QStringLiteral("http-server"));
 }
@@ -101,6 +108,7 @@ bool ServerHost::start(QString *error)
             // The documented way to end an object with its thread: deleted there at its end.
             QObject::connect(&m_serverThread, &QThread::finished, m_frontend, &QObject::deleteLater);
             port = m_frontend->listen(m_options.address, m_options.port, error);
+            new IdleTrimmer(m_budget, m_frontend); // gives memory back after bursts
             made.store(true, std::memory_order_release);
         }),
         Qt::BlockingQueuedConnection);
@@ -162,6 +170,11 @@ ServerLoad ServerHost::load() const
     load.busyWorkers = m_metrics->busyWorkers.load(std::memory_order_relaxed);
     // The front end is made and deleted on this (the owner's) thread, in start() and stop().
     load.queueDepth = m_frontend ? m_frontend->queueDepth() : 0;
+    const WorkBudget::Counters budget = m_budget->counters();
+    load.tasksInFlight = budget.tasksInFlight;
+    load.maxTasksInFlight = m_budget->maxTasks();
+    for (const quint64 refused : budget.refused)
+        load.refused += refused;
     return load;
 }
 

@@ -17,6 +17,7 @@ class HttpFrontend;
 class LoopWorker;
 class ServerMetrics;
 class TraceRecorder;
+class WorkBudget;
 
 class ServerHost
 {
@@ -64,6 +65,7 @@ private:
     QThreadPool m_workers;
     QThreadPool m_pool; // what /thread-pool blocks
     std::shared_ptr<ServerMetrics> m_metrics;
+    std::shared_ptr<WorkBudget> m_budget; // shared by the strategies; leases keep it alive
     std::unique_ptr<LoopWorker> m_loopWorker;
     std::vector<std::unique_ptr<FanOutStrategy>> m_strategies;
     QThread m_serverThread;

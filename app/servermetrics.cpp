@@ -2,6 +2,7 @@
 
 #include "fanoutresult.h"
 #include "traceevent.h"
+#include "workbudget.h"
 
 #include <QMutexLocker>
 
@@ -18,6 +19,28 @@ QString label(const QString &value)
 QString number(double value)
 {
     return QString::number(value, 'g', 12);
+}
+
+// The work budget: what is in flight against its limits, and the requests it refused.
+QString budgetExposition(const WorkBudget &budget)
+{
+    const WorkBudget::Counters counters = budget.counters();
+    QString text;
+    auto gauge = [&text](const char *name, const char *help, double value) {
+        text += QStringLiteral("# HELP %1 %2\n# TYPE %1 gauge\n%1 %3\n").arg(QLatin1String(name), QLatin1String(help), number(value));
+    };
+    gauge("fanscope_tasks_in_flight", "Tasks in flight now, held until they really end (work budget).", double(counters.tasksInFlight));
+    gauge("fanscope_max_tasks_in_flight", "Tasks allowed in flight at once (--max-tasks-in-flight).", double(budget.maxTasks()));
+    gauge("fanscope_pool_seconds_in_flight", "Pool thread-seconds that /thread-pool requests in flight may still block.", double(counters.poolMsInFlight) / 1000);
+    gauge("fanscope_max_pool_seconds", "Pool thread-seconds allowed in flight at once (--max-pool-seconds).", double(budget.maxPoolMs()) / 1000);
+    text += QStringLiteral("# HELP fanscope_refused_total Fan-out requests refused with 503 before they started, because their work did not fit in the budget.\n"
+                           "# TYPE fanscope_refused_total counter\n");
+    for (const WorkBudget::Refusal reason : { WorkBudget::Refusal::Tasks, WorkBudget::Refusal::PoolTime }) {
+        text += QStringLiteral("fanscope_refused_total{reason=\"%1\"} %2\n")
+                    .arg(QLatin1String(WorkBudget::refusalName(reason)))
+                    .arg(counters.refused[size_t(reason)]);
+    }
+    return text;
 }
 
 } // namespace
@@ -104,6 +127,10 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
     gauge("fanscope_exports_streaming",
         "Trace exports being written to their clients now, a piece at a time.",
         exportsStreaming.load(std::memory_order_relaxed));
+    gauge("fanscope_pool_threads_held_past_deadline", "Pool threads still blocked by tasks their request gave up on (timed out or abandoned).",
+        gauges.threadsHeldPastDeadline);
+    if (m_budget)
+        text += budgetExposition(*m_budget);
     text += QStringLiteral("# HELP fanscope_upstream_calls_total Calls the built-in upstream received.\n# TYPE fanscope_upstream_calls_total counter\n"
                            "fanscope_upstream_calls_total %1\n").arg(gauges.upstreamCalls);
     text += QStringLiteral("# HELP fanscope_upstream_abandoned_total Upstream calls whose caller hung up first.\n# TYPE fanscope_upstream_abandoned_total counter\n"

@@ -11,8 +11,10 @@
 #include <QVector>
 
 #include <atomic>
+#include <memory>
 
 struct FanOutResult;
+class WorkBudget;
 
 class ServerMetrics
 {
@@ -46,7 +48,10 @@ public:
         quint64 upstreamConnectionsOpened = 0;
         quint64 acceptErrors = 0; // accept() failed for want of descriptors or memory
         bool acceptPaused = false; // backing off after such a failure
+        int threadsHeldPastDeadline = 0; // pool threads still blocked by tasks given up on
     };
+    // Where the work budget's gauges and refusals come from (set once, before serving).
+    void setBudget(std::shared_ptr<const WorkBudget> budget) { m_budget = std::move(budget); }
     QByteArray exposition(const Gauges &gauges) const;
 
 private:
@@ -56,6 +61,7 @@ private:
         quint64 count = 0;
     };
 
+    std::shared_ptr<const WorkBudget> m_budget;
     mutable QMutex m_mutex;
     QMap<QPair<QString, int>, quint64> m_answers; // (route, code) -> count
     QMap<QString, Histogram> m_durations;

@@ -14,6 +14,13 @@ struct ServerOptions {
     // Threads of the pool that /thread-pool blocks: as Python's ThreadPoolExecutor, a few
     // dozen, enough for several requests' fan-outs at once.
     int poolThreads = 32;
+    // The work budget (WorkBudget), shared by every strategy: tasks in flight at once (each
+    // costs memory until it really ends: 50,000 keep a default server far under 1 GiB), and
+    // thread-seconds that /thread-pool requests in flight may block the pool for (600: the
+    // whole default pool for about 19 s, so it drains within that whatever was asked). A
+    // request past either is refused with 503.
+    int maxTasksInFlight = 50000;
+    int maxPoolSeconds = 600;
     QUrl upstream; // where kind=http tasks call; empty: the built-in one on our own port
     // Keep-alive connections to the upstream per thread that runs kind=http tasks; calls beyond
     // wait for one (see UpstreamClient).

@@ -15,6 +15,11 @@ void ContinuationStrategy::start(
     const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment, Done done)
 {
     auto run = std::make_shared<Run>(open(spec, abandonment, m_lane));
+    // Refused by the budget: the result is final already (nothing to schedule or close).
+    if (run->isRefused()) {
+        done(run->result);
+        return;
+    }
     const std::shared_ptr<FanIn> fanIn = run->fanIn;
     const TaskBatch batch = m_worker.schedule(fanIn);
     // The deadline: a timer on a loop thread. It holds the fan-in weakly, so a request that is

@@ -8,6 +8,7 @@
 // task that completes a moment after the deadline can never change an answer that has been sent.
 #include "fanoutplan.h"
 #include "taskoutcome.h"
+#include "workbudget.h"
 
 #include <QDeadlineTimer>
 #include <QMutex>
@@ -69,6 +70,11 @@ public:
     // the one expiring them): how a continuation learns that the fan-in is over.
     void setOnAllFinal(std::function<void()> onAllFinal);
 
+    // The request's share of the server's work budget: given back when the fan-in goes, that is
+    // when the last of its tasks has really ended (one given up on may run on) and the request
+    // is answered, since each of them holds the fan-in.
+    void holdLease(WorkBudget::Lease lease) { m_lease = std::move(lease); }
+
     TaskOutcome outcome(int index) const;
     // A copy of its own, never sharing the fan-in's list, so it is the caller's to read anywhere.
     QVector<TaskOutcome> outcomes() const;
@@ -94,4 +100,5 @@ private:
     bool m_abandoned = false;
     std::function<void()> m_wakeUp;
     std::function<void()> m_onAllFinal;
+    WorkBudget::Lease m_lease; // set once, before any task starts
 };

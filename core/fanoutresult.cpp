@@ -56,5 +56,7 @@ QJsonObject FanOutResult::toJson() const
     };
     if (!error.isEmpty())
         json.insert(QStringLiteral("error"), error);
+    if (!errorParam.isEmpty())
+        json.insert(QStringLiteral("param"), errorParam);
     return json;
 }

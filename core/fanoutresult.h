@@ -16,6 +16,7 @@ struct FanOutResult {
     qint64 endNs = 0;
     int httpStatus = 200;
     QString error; // with a status other than 200: why ("timeout")
+    QString errorParam; // the parameter the error is about, if any ("tasks")
     QVector<TaskOutcome> tasks;
     QStringList laneNames; // TaskOutcome::lane -> thread name
 

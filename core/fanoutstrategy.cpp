@@ -3,6 +3,7 @@
 #include "abandonment.h"
 #include "fanin.h"
 #include "tracerecorder.h"
+#include "workbudget.h"
 
 FanOutStrategy::FanOutStrategy(TraceRecorder &recorder)
     : m_recorder(recorder)
@@ -14,6 +15,8 @@ FanOutStrategy::~FanOutStrategy() = default;
 FanOutResult FanOutStrategy::execute(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment)
 {
     Run run = open(spec, abandonment);
+    if (run.isRefused())
+        return run.result;
     if (!run.fanIn->isCancelled())
         fanOut(run.fanIn);
     return close(run);
@@ -38,11 +41,22 @@ FanOutStrategy::Run FanOutStrategy::open(const FanOutSpec &asked, const std::sha
     result.requestId = m_recorder.requestStarted(routeId(), spec.timeoutMs, spec.tasks, lane);
     result.startNs = m_recorder.now();
 
+    // Before the plan: a refused request costs nothing but its trace events and its answer.
+    WorkBudget::Lease lease;
+    if (m_budget) {
+        lease = m_budget->tryAcquire(spec.tasks, blockingMs(spec));
+        if (!lease.isAdmitted()) {
+            refuse(result, lease.refusal());
+            return run;
+        }
+    }
+
     FanOutPlan plan(spec);
     plan.setUpstream(m_upstream);
     plan.setUpstreamConnections(m_upstreamConnections);
     result.seed = plan.seed();
     run.fanIn = std::make_shared<FanIn>(m_recorder, result.requestId, std::move(plan), deadline);
+    run.fanIn->holdLease(std::move(lease));
     bool aborting = false;
     {
         QMutexLocker locker(&m_activeMutex);
@@ -78,6 +92,23 @@ FanOutResult FanOutStrategy::close(Run &run)
     }
     m_recorder.requestEnded(result.requestId, result.httpStatus);
     return result;
+}
+
+void FanOutStrategy::refuse(FanOutResult &result, WorkBudget::Refusal refusal)
+{
+    result.httpStatus = TraceEvent::RefusedStatus;
+    result.errorParam = QStringLiteral("tasks");
+    if (refusal == WorkBudget::Refusal::PoolTime) {
+        result.error = QStringLiteral("the pool's budget is spent: this request's blocking work (tasks x (latency_ms + jitter_ms)) "
+                                      "does not fit in the %1 pool thread-seconds left to requests in flight; try again later or ask for less")
+                           .arg(double(m_budget->maxPoolMs()) / 1000);
+    } else {
+        result.error = QStringLiteral("the work budget is spent: this request's tasks do not fit in the %1 tasks allowed in flight; "
+                                      "try again later or ask for fewer")
+                           .arg(m_budget->maxTasks());
+    }
+    result.endNs = m_recorder.now();
+    m_recorder.requestEnded(result.requestId, result.httpStatus);
 }
 
 void FanOutStrategy::abortAll()

@@ -4,6 +4,7 @@
 // A route maps to one strategy.
 #include "fanoutresult.h"
 #include "fanoutspec.h"
+#include "workbudget.h"
 
 #include <QMutex>
 #include <QHash>
@@ -55,6 +56,13 @@ public:
     // Connections to it per thread that runs kind=http tasks; 0: the default.
     void setUpstreamConnections(int count) { m_upstreamConnections = count; }
 
+    // The server's budget of work in flight, shared by its strategies: a request whose tasks
+    // (or blocking pool time) would not fit is refused before any task starts, its result
+    // TraceEvent::RefusedStatus with errorParam "tasks". None: no limit.
+    void setBudget(std::shared_ptr<WorkBudget> budget) { m_budget = std::move(budget); }
+    // Threads held now by tasks whose request gave up on them and that could not be stopped.
+    virtual int threadsHeldPastDeadline() const { return 0; }
+
     // Gives up on every request running now, and on any that starts from now on (the server is
     // stopping): their views return at once with unfinished tasks TimedOut.
     virtual void abortAll();
@@ -63,11 +71,14 @@ protected:
     // One request between open() and close().
     struct Run {
         FanOutResult result;
-        std::shared_ptr<FanIn> fanIn;
+        std::shared_ptr<FanIn> fanIn; // none if refused
+        bool isRefused() const { return !fanIn; }
     };
     // Records the request's start (on `lane`, or the calling thread's), draws its plan and
     // starts its deadline. If the server is stopping, the fan-in comes back aborted; if the
-    // request was abandoned already, abandoned.
+    // request was abandoned already, abandoned. If its work does not fit in the budget, the
+    // request is recorded refused and over, and comes back with no fan-in and its result final:
+    // do not close() it.
     Run open(const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment, int lane = -1);
     // Expires what is unfinished, records the end and returns the result. Any thread.
     FanOutResult close(Run &run);
@@ -78,14 +89,19 @@ protected:
     virtual FanOutSpec shape(const FanOutSpec &spec) const { return spec; }
     // The answer's status, and its "error" when that is not 200.
     virtual void judge(FanOutResult &) const { }
+    // Milliseconds of pool threads the spec would hold at most (for the pool's budget).
+    virtual qint64 blockingMs(const FanOutSpec &) const { return 0; }
     TraceRecorder &recorder() const { return m_recorder; }
 
 private:
     int routeId();
+    // Makes the result that of a request refused for `refusal`, and records its end.
+    void refuse(FanOutResult &result, WorkBudget::Refusal refusal);
 
     TraceRecorder &m_recorder;
     QUrl m_upstream;
     int m_upstreamConnections = 0;
+    std::shared_ptr<WorkBudget> m_budget;
     std::atomic<int> m_routeId { -1 };
     QMutex m_activeMutex;
     // Weak: abortAll() aborts outside the lock (an abort may finish a request, which closes

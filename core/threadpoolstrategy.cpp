@@ -33,7 +33,7 @@ void ThreadPoolStrategy::runBlocking(const std::shared_ptr<FanIn> &fanIn, int in
         QMutexLocker locker(&m_blockingMutex);
         if (m_stopping || !fanIn->begin(index, false))
             return;
-        m_blocking.append({ &loop, fanIn });
+        m_blocking.append({ &loop, fanIn, index });
     }
     std::unique_ptr<Task> task(Task::create(fanIn, index));
     task->setStoppable(false);
@@ -53,6 +53,18 @@ void ThreadPoolStrategy::runBlocking(const std::shared_ptr<FanIn> &fanIn, int in
     QMutexLocker locker(&m_blockingMutex);
     m_blocking.erase(std::remove_if(m_blocking.begin(), m_blocking.end(), [&loop](const Blocking &b) { return b.loop == &loop; }),
         m_blocking.end());
+}
+
+qint64 ThreadPoolStrategy::blockingMs(const FanOutSpec &spec) const
+{
+    return qint64(spec.tasks) * (qint64(spec.latencyMs) + qint64(spec.jitterMs));
+}
+
+int ThreadPoolStrategy::threadsHeldPastDeadline() const
+{
+    QMutexLocker locker(&m_blockingMutex);
+    return int(std::count_if(m_blocking.cbegin(), m_blocking.cend(),
+        [](const Blocking &b) { return b.fanIn->isGivenUp(b.index); }));
 }
 
 void ThreadPoolStrategy::abortAll()

@@ -20,9 +20,13 @@ public:
 
     // Also interrupts the blocking tasks still running, those of answered requests too.
     void abortAll() override;
+    // Pool threads still blocked by tasks their request gave up on (timed out or abandoned).
+    int threadsHeldPastDeadline() const override;
 
 protected:
     void fanOut(const std::shared_ptr<FanIn> &fanIn) override;
+    // Each task may block a pool thread for its whole latency and jitter.
+    qint64 blockingMs(const FanOutSpec &spec) const override;
 
 private:
     // Runs one task to its end on the calling pool thread, blocking it (a nested event loop
@@ -33,8 +37,9 @@ private:
     struct Blocking {
         QEventLoop *loop;
         std::shared_ptr<FanIn> fanIn;
+        int index;
     };
-    QMutex m_blockingMutex; // guards m_blocking and m_stopping
+    mutable QMutex m_blockingMutex; // guards m_blocking and m_stopping
     QList<Blocking> m_blocking;
     bool m_stopping = false;
 };

@@ -10,6 +10,9 @@ struct TraceEvent {
     // RequestEnded's httpStatus for a request whose client hung up before it was answered:
     // nginx's 499 "client closed request". Nothing was sent; its unfinished tasks end Cancelled.
     static constexpr int AbandonedStatus = 499;
+    // RequestEnded's httpStatus for a request refused before it started, because its work
+    // would not fit in the server's work budget (WorkBudget): it ran no task.
+    static constexpr int RefusedStatus = 503;
 
     enum class Type : quint8 {
         RequestStarted,
@@ -29,7 +32,7 @@ struct TraceEvent {
     qint32 route = -1; // RequestStarted: TraceRecorder::routeName() id
     qint32 timeoutMs = 0; // RequestStarted
     qint32 taskCount = 0; // RequestStarted
-    qint16 httpStatus = 0; // RequestEnded; AbandonedStatus if nobody was left to answer
+    qint16 httpStatus = 0; // RequestEnded; AbandonedStatus or RefusedStatus, see above
     TaskStatus status = TaskStatus::Queued; // TaskEnded
     TaskKind kind = TaskKind::Timer; // TaskStarted
     bool outlives = false; // TaskEnded: the task runs on; a TaskReleased event will follow

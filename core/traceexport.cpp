@@ -41,9 +41,12 @@ const char *eventTypeName(TraceEvent::Type type)
     return "";
 }
 
-// What became of a finished request: answered, or abandoned by its client (no answer sent).
+// What became of a finished request: answered, abandoned by its client (no answer sent), or
+// refused before it started (its work did not fit in the server's budget).
 QString requestOutcome(const TraceExport::Span &span)
 {
+    if (span.httpStatus == TraceEvent::RefusedStatus)
+        return QStringLiteral("refused");
     return span.status == TaskStatus::Cancelled ? QStringLiteral("abandoned") : QStringLiteral("answered");
 }
 
@@ -249,6 +252,8 @@ void TraceExport::appendChromeEvents(
     // Named apart, as the "ran on" spans are, so that a trace viewer shows it at a glance.
     if (span.isRequest() && span.status == TaskStatus::Cancelled)
         name += QStringLiteral(" (abandoned)");
+    else if (span.isRequest() && span.httpStatus == TraceEvent::RefusedStatus)
+        name += QStringLiteral(" (refused)");
     const QString category = span.isRequest() ? QStringLiteral("request") : QStringLiteral("task");
     const QJsonObject args = spanArgs(span);
     const bool async = overlapping.contains({ span.lane, span.isRequest() });

@@ -234,6 +234,10 @@ void TraceRecorder::flush()
                 m_history.push_back(event);
         }
         m_spare.clear();
+        // A burst can pile up far more events between two flushes than usual; keep the usual
+        // room only, or both buffers stay at the burst's size for ever (they swap).
+        if (m_spare.capacity() > SpareKeptEvents)
+            std::vector<TraceEvent>().swap(m_spare);
         if (seq - m_firstSeq + 1 > capacity)
             m_firstSeq = seq - capacity + 1;
         m_lastSeq.store(seq, std::memory_order_release);

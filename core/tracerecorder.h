@@ -72,6 +72,9 @@ Q_SIGNALS:
     void eventsPublished(quint64 lastSeq);
 
 private:
+    // Room the flush buffers keep between bursts (events).
+    static constexpr size_t SpareKeptEvents = 16384;
+
     void record(const TraceEvent &event);
     void flushRequested();
 

@@ -76,6 +76,7 @@ private Q_SLOTS:
     void arrowKeysPanTheTimelineWhenItHasTheFocus();
     void statusBarShowsBusyWorkersLive();
     void statusBarShowsRequestsPerSecond();
+    void statusBarSaysWhenTheBudgetBites();
     void statusBarCopiesTheServerUrl();
     void copyAsCurlGivesTheLastRouteSent_data();
     void copyAsCurlGivesTheLastRouteSent();
@@ -634,6 +635,24 @@ void TestMainWindow::statusBarShowsBusyWorkersLive()
     reply->deleteLater();
     QTRY_COMPARE(label->figures().load->busyWorkers, 0);
     QCOMPARE(label->figures().load->queueDepth, 0);
+}
+
+void TestMainWindow::statusBarSaysWhenTheBudgetBites()
+{
+    TraceRecorder recorder;
+    ServerLoadLabel label(recorder);
+    ServerLoad load;
+    load.workers = 5;
+    load.tasksInFlight = 1200;
+    load.maxTasksInFlight = 50000;
+    label.setProvider([&load] { return load; });
+    QVERIFY2(label.text().contains(QStringLiteral("1200/50000 tasks in flight")), qPrintable(label.text()));
+    QVERIFY(!label.text().contains(QStringLiteral("refused")));
+    // Requests refused since the last look: the label says so, in red.
+    load.refused = 3;
+    label.refresh();
+    QVERIFY2(label.text().contains(QStringLiteral("budget full: 3 refused")), qPrintable(label.text()));
+    QVERIFY(label.styleSheet().contains(QStringLiteral("color")));
 }
 
 void TestMainWindow::statusBarShowsRequestsPerSecond()

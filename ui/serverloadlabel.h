@@ -36,10 +36,15 @@ public Q_SLOTS:
 
 private:
     QString describe() const;
+    // Whether the budget refused a request within the last BudgetBitesMs.
+    bool budgetBites() const;
+    static constexpr qint64 BudgetBitesMs = 3000;
 
     TraceRecorder &m_recorder;
     RequestRate m_rate;
     std::function<ServerLoad()> m_provider;
     QTimer m_timer;
     Figures m_figures;
+    quint64 m_lastRefused = 0;
+    qint64 m_lastRefusalNs = -1; // recorder clock, when the refusals last grew
 };

@@ -11,7 +11,7 @@ constexpr int SwatchHeight = 10;
 constexpr int Gap = 6;
 constexpr int Spacing = 16;
 
-enum class Entry { Request, Abandoned, Running, Ok, Failed, TimedOut, Cancelled, RunningOn, Http, Cpu, Deadline };
+enum class Entry { Request, Abandoned, Refused, Running, Ok, Failed, TimedOut, Cancelled, RunningOn, Http, Cpu, Deadline };
 
 QString entryText(Entry entry)
 {
@@ -20,6 +20,8 @@ QString entryText(Entry entry)
         return TimelineLegend::tr("request");
     case Entry::Abandoned:
         return TimelineLegend::tr("abandoned");
+    case Entry::Refused:
+        return TimelineLegend::tr("refused");
     case Entry::Running:
         return TimelineLegend::tr("task running");
     case Entry::Ok:
@@ -42,7 +44,7 @@ QString entryText(Entry entry)
     return {};
 }
 
-constexpr Entry Entries[] = { Entry::Request, Entry::Abandoned, Entry::Running, Entry::Ok, Entry::Failed, Entry::TimedOut, Entry::Cancelled, Entry::RunningOn, Entry::Http, Entry::Cpu, Entry::Deadline };
+constexpr Entry Entries[] = { Entry::Request, Entry::Abandoned, Entry::Refused, Entry::Running, Entry::Ok, Entry::Failed, Entry::TimedOut, Entry::Cancelled, Entry::RunningOn, Entry::Http, Entry::Cpu, Entry::Deadline };
 
 } // namespace
 
@@ -52,6 +54,7 @@ TimelineLegend::TimelineLegend(QWidget *parent)
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
     setToolTip(tr("Requests are drawn on the worker thread that ran them; tasks on the thread that ran them. "
                   "An abandoned request's client hung up before its answer (HTTP 499): its unfinished tasks were cancelled. "
+                  "A refused request's work did not fit in the server's budget (HTTP 503): none of its tasks ran. "
                   "A notch at a task's start marks http (blue) and cpu (purple) tasks."));
 }
 
@@ -117,6 +120,9 @@ void TimelineLegend::paintEvent(QPaintEvent *)
             break;
         case Entry::Abandoned:
             TimelineStyle::paintRequest(painter, swatch, TimelineStyle::RequestState::Abandoned);
+            break;
+        case Entry::Refused:
+            TimelineStyle::paintRequest(painter, swatch, TimelineStyle::RequestState::Refused);
             break;
         case Entry::Running:
             TimelineStyle::paintTask(painter, swatch, TaskStatus::Running);

@@ -3,6 +3,7 @@
 // One bar of the timeline: a request on its worker's lane or a task on its thread's lane.
 #include "taskkind.h"
 #include "taskstatus.h"
+#include "traceevent.h"
 
 #include <QtGlobal>
 
@@ -28,6 +29,8 @@ struct TimelineSpan {
 
     bool isOpen() const { return endNs < 0; }
     bool isAbandoned() const { return type == Type::Request && status == TaskStatus::Cancelled; }
+    // Refused before it started: its work did not fit in the server's budget (HTTP 503).
+    bool isRefused() const { return type == Type::Request && !isOpen() && httpStatus == TraceEvent::RefusedStatus; }
     bool isRunningOn() const { return outlives && releasedNs < 0; }
     // The end to draw: open spans grow until now.
     qint64 endOr(qint64 nowNs) const { return isOpen() ? std::max(startNs, nowNs) : endNs; }

@@ -13,6 +13,11 @@ QColor TimelineStyle::abandonedRequestColor()
     return QColor(0xcf, 0xd8, 0xdc);
 }
 
+QColor TimelineStyle::refusedRequestColor()
+{
+    return QColor(0xc2, 0x18, 0x5b);
+}
+
 QColor TimelineStyle::taskColor(TaskStatus status)
 {
     switch (status) {
@@ -50,6 +55,16 @@ void TimelineStyle::paintRequest(QPainter &painter, const QRectF &rect, RequestS
             painter.setPen(QPen(ink, 1));
             const qreal middle = QRectF(bar).center().y();
             painter.drawLine(QPointF(bar.left(), middle), QPointF(bar.right() + 1, middle));
+        }
+        return;
+    }
+    if (state == RequestState::Refused) {
+        painter.fillRect(bar, refusedRequestColor());
+        if (bar.width() >= 4 && bar.height() >= 4) {
+            painter.setPen(QPen(Qt::white, 1));
+            const QRectF inner = QRectF(bar).adjusted(1, 1, -1, -1);
+            painter.drawLine(inner.topLeft(), inner.bottomRight());
+            painter.drawLine(inner.bottomLeft(), inner.topRight());
         }
         return;
     }

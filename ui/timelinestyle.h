@@ -18,14 +18,19 @@ public:
         Open,
         Answered,
         Abandoned, // its client hung up first: no answer was sent (HTTP 499)
+        Refused, // its work did not fit in the server's budget: no task ran (HTTP 503)
     };
 
     static QColor requestColor(bool open);
     static QColor abandonedRequestColor();
+    static QColor refusedRequestColor();
+    // A refused request takes no time; it is drawn at least this wide so that it shows.
+    static constexpr qreal RefusedMinWidth = 5;
     static QColor taskColor(TaskStatus status);
     static QColor deadlineColor();
 
-    // An abandoned request is pale, outlined in dashes and struck through: nobody got it.
+    // An abandoned request is pale, outlined in dashes and struck through: nobody got it. A
+    // refused one is magenta with a cross: turned away at the door.
     static void paintRequest(QPainter &painter, const QRectF &rect, RequestState state);
     static void paintTask(QPainter &painter, const QRectF &rect, TaskStatus status);
     // The part of a task that ran on after its request gave up on it (it could not be stopped).

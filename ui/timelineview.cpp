@@ -506,24 +506,30 @@ void TimelineView::paintLane(QPainter &painter, int row, const QRect &rect, cons
     for (const TimelineSpan &span : lane.spans) {
         const qreal x0 = scale.mapTimeToX(span.startNs);
         const qreal xEnd = scale.mapTimeToX(span.endOr(now));
-        const qreal x1 = std::max(x0 + 1.0, xEnd); // drawn at least a pixel wide
+        // Drawn at least a pixel wide; a refused request, which takes no time, wider.
+        const qreal x1 = std::max(x0 + (span.isRefused() ? TimelineStyle::RefusedMinWidth : 1.0), xEnd);
         const qreal xLast = span.outlives ? scale.mapTimeToX(span.isRunningOn() ? now : span.releasedNs) : x1;
         if (std::max(x1, xLast) < left || x0 > right)
             continue;
         const int key = span.type == TimelineSpan::Type::Request ? slots + span.slot % requestSlots : span.slot % slots;
-        if (xEnd - x0 < 1.0 && std::floor(x0) <= lastRight[key])
+        if (xEnd - x0 < 1.0 && std::floor(x0) <= lastRight[key] && !span.isRefused())
             continue;
         lastRight[key] = x1;
         if (span.type == TimelineSpan::Type::Request) {
             const QRectF bar(x0, stripTop + (span.slot % requestSlots) * requestH, x1 - x0, std::max(1.0, requestH - (requestH >= 4 ? 1 : 0)));
             using State = TimelineStyle::RequestState;
-            const State state = span.isOpen() ? State::Open : span.isAbandoned() ? State::Abandoned : State::Answered;
+            const State state = span.isOpen() ? State::Open
+                : span.isAbandoned()          ? State::Abandoned
+                : span.isRefused()            ? State::Refused
+                                              : State::Answered;
             TimelineStyle::paintRequest(painter, bar, state);
             if (bar.width() > 50 && bar.height() >= painter.fontMetrics().height() - 4) {
                 painter.setPen(state == State::Answered ? QColor(Qt::white) : pal.color(QPalette::Text));
                 QString label = QStringLiteral("#%1 %2").arg(span.requestId).arg(m_model->routeName(span.route));
                 if (state == State::Abandoned)
                     label += tr(" · abandoned");
+                else if (state == State::Refused)
+                    label += tr(" · refused");
                 painter.drawText(bar.adjusted(4, 0, -2, 0), Qt::AlignLeft | Qt::AlignVCenter,
                     painter.fontMetrics().elidedText(label, Qt::ElideRight, int(bar.width()) - 6));
             }

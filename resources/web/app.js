@@ -8,11 +8,14 @@
   const COLOR = {
     request: '#3f6fb8', requestOpen: '#90b4e6', running: '#a5d6a7', ok: '#2e9d4f', failed: '#d32f2f',
     timed_out: '#f58f00', deadline: '#c62828', ranOn: '#757575', http: '#1565c0', cpu: '#6a1b9a',
-    abandoned: '#cfd8dc', abandonedInk: '#455a64', cancelled: '#607d8b',
+    abandoned: '#cfd8dc', abandonedInk: '#455a64', cancelled: '#607d8b', refused: '#c2185b',
   };
   // A request_end with this status was abandoned: its client hung up first (nginx's 499), no
   // answer was sent, and its unfinished tasks ended 'cancelled'.
   const ABANDONED = 499;
+  // A request_end with this status was refused before it started: its work did not fit in the
+  // server's budget, and no task ran. It takes no time, so it is drawn REFUSED_W pixels wide.
+  const REFUSED = 503, REFUSED_W = 5;
   const LANE_COLOR = { worker: '#3f6fb8', continuations: '#bdbdbd', loop: '#7b1fa2', pool: '#00838f', upstream: '#6d4c41', thread: '#9e9e9e' };
   const KIND_ORDER = { worker: 0, continuations: 1, loop: 2, pool: 3, upstream: 4, thread: 5 };
   const LABEL_W = 118, AXIS_H = 24, PAD = 3, STRIP_H = 12, GAP = 2, SLOT_H = 7, MAX_TASK_H = 84, MAX_STRIP_H = 72, EMPTY_H = 8;
@@ -103,7 +106,7 @@
       case 'request_end': {
         const r = state.requests.get(e.request);
         if (!r || r.end !== null) break;
-        r.end = e.t_ms; r.http = e.http_status; r.abandoned = e.http_status === ABANDONED;
+        r.end = e.t_ms; r.http = e.http_status; r.abandoned = e.http_status === ABANDONED; r.refused = e.http_status === REFUSED;
         laneOf(r.lane).reqSlots.release(r.slot, r.end);
         state.open--;
         extend(r.end);
@@ -321,8 +324,19 @@
     return patterns.get(name);
   }
 
-  // state: 'open', 'answered' or 'abandoned' (pale, outlined in dashes, struck through).
+  // state: 'open', 'answered', 'abandoned' (pale, outlined in dashes, struck through) or
+  // 'refused' (magenta, crossed).
   function paintRequest(ctx, x, y, w, h, state) {
+    if (state === 'refused') {
+      ctx.fillStyle = COLOR.refused;
+      ctx.fillRect(x, y, w, h);
+      if (w >= 4 && h >= 4) {
+        ctx.strokeStyle = '#ffffff';
+        ctx.beginPath(); ctx.moveTo(x + 1, y + 1); ctx.lineTo(x + w - 1, y + h - 1);
+        ctx.moveTo(x + 1, y + h - 1); ctx.lineTo(x + w - 1, y + 1); ctx.stroke();
+      }
+      return;
+    }
     if (state === 'abandoned') {
       ctx.fillStyle = COLOR.abandoned;
       ctx.fillRect(x, y, w, h);
@@ -446,15 +460,15 @@
       const slots = Math.max(lane.taskSlots.count, 1);
       const slotH = taskHeight(lane) / slots;
       for (const r of lane.requests) {
-        const x0 = xOf(r.start), x1 = Math.max(x0 + 1, xOf(r.end ?? Math.max(r.start, now)));
+        const x0 = xOf(r.start), x1 = Math.max(x0 + (r.refused ? REFUSED_W : 1), xOf(r.end ?? Math.max(r.start, now)));
         if (x1 < left || x0 > right) continue;
         const by = stripTop + (r.slot % reqSlots) * reqH, bh = Math.max(1, reqH - (reqH >= 4 ? 1 : 0));
-        const state = r.end === null ? 'open' : r.abandoned ? 'abandoned' : 'answered';
+        const state = r.end === null ? 'open' : r.abandoned ? 'abandoned' : r.refused ? 'refused' : 'answered';
         paintRequest(ctx, x0, by, x1 - x0, bh, state);
         drawn++;
         if (x1 - x0 > 50 && bh >= 10) {
           ctx.fillStyle = state === 'answered' ? '#ffffff' : fg;
-          ctx.fillText(`#${r.id} ${r.route}` + (r.abandoned ? ' · abandoned' : ''), x0 + 4, by + bh / 2, x1 - x0 - 6);
+          ctx.fillText(`#${r.id} ${r.route}` + (r.abandoned ? ' · abandoned' : r.refused ? ' · refused' : ''), x0 + 4, by + bh / 2, x1 - x0 - 6);
         }
         const dx = xOf(r.deadline);
         const cut = r.end !== null && r.end >= r.deadline - 2;
@@ -629,6 +643,7 @@
     const entries = [
       ['request', (c) => paintRequest(c, 0, 1, 28, 10, 'answered')],
       ['abandoned', (c) => paintRequest(c, 0, 1, 28, 10, 'abandoned')],
+      ['refused', (c) => paintRequest(c, 0, 1, 28, 10, 'refused')],
       ['task running', (c) => paintTask(c, 0, 1, 28, 10, 'running')],
       ['ok', (c) => paintTask(c, 0, 1, 28, 10, 'ok')],
       ['failed', (c) => paintTask(c, 0, 1, 28, 10, 'failed')],
