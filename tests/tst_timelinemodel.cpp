@@ -37,6 +37,7 @@ private Q_SLOTS:
     void nothingToForgetCostsNothing();
     void cancelledTasksAreCounted();
     void abandonedRequestEndsCancelled();
+    void refusedRequestIsRefused();
 
 private:
     static ThreadLane lane(int id, ThreadKind kind, int ordinal);
@@ -478,6 +479,24 @@ void TestTimelineModel::rangeStatistics()
     const auto none = m_model->statistics(2000 * Ms, 3000 * Ms);
     QCOMPARE(none.tasks, 0);
     QCOMPARE(none.taskP99Ms, 0.0);
+}
+
+void TestTimelineModel::refusedRequestIsRefused()
+{
+    // Its work did not fit in the budget: it ends at once with 503 and no task; drawn refused.
+    m_model->addLane(lane(0, ThreadKind::Worker, 1));
+    TraceEvent ended = requestEnded(1, 0, 0);
+    ended.httpStatus = TraceEvent::RefusedStatus;
+    m_model->applyEvents({ requestStarted(1, 0, 0, 3000, 10000), ended });
+    const auto view = m_model->request(1);
+    QVERIFY(!view->request.isOpen());
+    QVERIFY(view->request.isRefused());
+    QVERIFY(!view->request.isAbandoned());
+    QVERIFY(view->tasks.isEmpty());
+    // An answered request is not refused, nor is one still open.
+    m_model->applyEvents({ requestStarted(2, 0, 50 * Ms, 3000, 0), requestEnded(2, 0, 60 * Ms), requestStarted(3, 0, 70 * Ms, 3000, 0) });
+    QVERIFY(!m_model->request(2)->request.isRefused());
+    QVERIFY(!m_model->request(3)->request.isRefused());
 }
 
 void TestTimelineModel::abandonedRequestEndsCancelled()
