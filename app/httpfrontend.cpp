@@ -44,6 +44,8 @@ std::optional<quint64> plainNumber(const QString &text)
     const quint64 value = text.toULongLong(&ok);
     const bool digits = std::all_of(text.begin(), text.end(), [](QChar c) { return c >= QLatin1Char('0') && c <= QLatin1Char('9'); });
     return ok && digits ? std::optional<quint64>(value) : std::nullopt;
+}
+
 // A fan-out's answer: its result, or for one refused by the work budget the usual error, with
 // a hint of when to try again (work in flight ends within a deadline, at most a minute).
 HttpReply fanOutReply(const FanOutResult &result)
