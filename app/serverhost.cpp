@@ -108,6 +108,16 @@ bool ServerHost::start(QString *error)
             // The documented way to end an object with its thread: deleted there at its end.
             QObject::connect(&m_serverThread, &QThread::finished, m_frontend, &QObject::deleteLater);
             port = m_frontend->listen(m_options.address, m_options.port, error);
+            // Known only now (the port may have been 0), and told to the strategies before this
+            // thread goes back to its event loop and reads the first request: the views that use
+            // them are handed to the workers from here, after these writes.
+            m_url.setScheme(QStringLiteral("http"));
+            m_url.setHost(m_options.address.toString());
+            m_url.setPort(port);
+            for (const auto &strategy : m_strategies) {
+                strategy->setUpstream(upstreamUrl());
+                strategy->setUpstreamConnections(m_options.upstreamConnections);
+            }
             new IdleTrimmer(m_budget, m_frontend); // gives memory back after bursts
             made.store(true, std::memory_order_release);
         }),
@@ -118,13 +128,6 @@ bool ServerHost::start(QString *error)
     if (port == 0) {
         stop();
         return false;
-    }
-    m_url.setScheme(QStringLiteral("http"));
-    m_url.setHost(m_options.address.toString());
-    m_url.setPort(port);
-    for (const auto &strategy : m_strategies) {
-        strategy->setUpstream(upstreamUrl());
-        strategy->setUpstreamConnections(m_options.upstreamConnections);
     }
     return true;
 }
