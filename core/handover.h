@@ -1,7 +1,7 @@
 #pragma once
 
 // A functor handed to another thread through one of Qt's queues (a queued invokeMethod,
-// QThreadPool::start, QtConcurrent::run, QFuture::then), made visible to ThreadSanitizer.
+// QThreadPool::start, QtConcurrent::run), made visible to ThreadSanitizer.
 //
 // Qt orders everything the sending thread did before the hand-over before everything the
 // receiving thread does with it, but it does so inside libQt6Core, with QMutex and futexes that
@@ -95,14 +95,4 @@ template <typename F>
 HandOver<std::decay_t<F>> handOver(F &&functor)
 {
     return HandOver<std::decay_t<F>>(std::forward<F>(functor));
-}
-
-// handOverTaking<Arg>([...](Arg) { ... }): the same for a QFuture continuation, whose one
-// parameter QFuture::then() must be able to read off a plain operator().
-template <typename Arg, typename F>
-auto handOverTaking(F &&functor)
-{
-    return [handedOver = handOver(std::forward<F>(functor))](Arg arg) mutable {
-        return handedOver(std::forward<Arg>(arg));
-    };
 }

@@ -223,24 +223,31 @@ QFuture<int> MainWindow::exportTrace(const QString &path, TraceExport::Format fo
     // One at a time: a second export waits for the first rather than racing it to the disk.
     m_export.waitForFinished();
     statusBar()->showMessage(tr("Exporting to %1…").arg(QDir::toNativeSeparators(path)));
-    auto error = std::make_shared<QString>();
-    m_export = QtConcurrent::run(handOver([recorder = &m_recorder, path, format, error] {
-        return TraceExport::save(*recorder, path, format, error.get());
-    }));
-    // The window waits for the job in its destructor, so it is alive when the job's answer comes.
-    m_export.then(this, handOverTaking<int>([this, path, error](int spans) {
-        if (spans < 0) {
-            statusBar()->clearMessage();
-            // open(), not exec(): the window (and its live timeline) keeps running behind it.
-            auto *box = new QMessageBox(QMessageBox::Warning, tr("Export failed"),
-                tr("Could not write %1:\n%2").arg(QDir::toNativeSeparators(path), *error), QMessageBox::Ok, this);
-            box->setAttribute(Qt::WA_DeleteOnClose);
-            box->open();
-            return;
-        }
-        statusBar()->showMessage(tr("Exported %n span(s) to %1", nullptr, spans).arg(QDir::toNativeSeparators(path)), 10000);
+    // The job tells the window itself, with a queued call, rather than through a QFuture
+    // continuation: Qt 6.4's cross-thread .then() crashed the server under load (issue 12), and
+    // the window waits for the job in its destructor, so it is alive when the job posts.
+    m_export = QtConcurrent::run(handOver([this, path, format] {
+        QString error;
+        const int spans = TraceExport::save(m_recorder, path, format, &error);
+        QMetaObject::invokeMethod(this, handOver([this, path, spans, error] { exportFinished(path, spans, error); }),
+            Qt::QueuedConnection);
+        return spans;
     }));
     return m_export;
+}
+
+void MainWindow::exportFinished(const QString &path, int spans, const QString &error)
+{
+    if (spans < 0) {
+        statusBar()->clearMessage();
+        // open(), not exec(): the window (and its live timeline) keeps running behind it.
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("Export failed"),
+            tr("Could not write %1:\n%2").arg(QDir::toNativeSeparators(path), error), QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        return;
+    }
+    statusBar()->showMessage(tr("Exported %n span(s) to %1", nullptr, spans).arg(QDir::toNativeSeparators(path)), 10000);
 }
 
 void MainWindow::showAbout()

@@ -68,6 +68,7 @@ private:
     void showAbout();
     void addScreenshotAction(QMenu *file);
     void askAndSaveScreenshot();
+    void exportFinished(const QString &path, int spans, const QString &error); // on the GUI thread
     void addPanActions(QMenu *view);
     void addLiveStatus();
     void createEditMenu();
