@@ -65,7 +65,7 @@ HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, const 
     , m_strategies(strategies)
     , m_metrics(std::move(metrics))
     , m_server(new QHttpServer(this))
-    , m_feed(new LiveFeed(recorder, { options.maxLiveClients, qint64(options.maxLiveBufferKib) * 1024 }, this))
+    , m_feed(new LiveFeed(recorder, { options.maxLiveClients, qint64(options.maxLiveBufferKib) * 1024, options.liveStallMs }, this))
     , m_queue(new WorkerQueue(workers, options.maxQueue, this))
     , m_inbox(AnswerInbox::create())
 {
@@ -406,26 +406,33 @@ void HttpFrontend::addApiRoutes()
 
     // Exports: the snapshot is taken off this thread (a full history is half a million events),
     // then written here a piece at a time as the client reads it, so that the body never sits
-    // whole in memory however slowly it is read.
+    // whole in memory however slowly it is read. Each one holds its snapshot until its client
+    // has read it all, so at most --max-exports are under way; beyond, 503.
     auto exportRoute = [this](const QString &path, bool csv) {
         m_methods.insert(path, GetOnly);
         m_server->route(path, QHttpServerRequest::Method::Get, [this, path, csv](const QHttpServerRequest &, QHttpServerResponder &&responder) {
             auto reply = std::make_shared<PendingReply>(std::move(responder));
+            std::shared_ptr<void> slot = takeExportSlot();
+            if (!slot) {
+                m_metrics->exportsRefused.fetch_add(1, std::memory_order_relaxed);
+                deliver(*reply, path,
+                    HttpReply::error(503, QStringLiteral("%1 trace exports are under way already (--max-exports); retry when one is done").arg(m_options.maxExports))
+                        .withHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")));
+                return;
+            }
             const auto format = csv ? TraceExport::Format::Csv : TraceExport::Format::ChromeTrace;
             // The snapshot is taken on a pool thread (it copies the ring), and the stream is
             // driven here. The writer rides next to the ticket: the inbox carries only replies,
             // and the queued hand-back orders the write before the read.
             auto made = std::make_shared<std::shared_ptr<TraceExportWriter>>();
-            const AnswerInbox::Ticket ticket = m_inbox->expect([this, reply, path, csv, made](const HttpReply &) {
+            const AnswerInbox::Ticket ticket = m_inbox->expect([this, reply, path, csv, made, slot](const HttpReply &) {
                 const std::shared_ptr<TraceExportWriter> writer = *made;
                 const HttpReply head = csv ? HttpReply::text(200, {}, QByteArrayLiteral("text/csv; charset=utf-8"))
                                                  .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-spans.csv\""))
                                            : HttpReply::text(200, {}, QByteArrayLiteral("application/json"))
                                                  .withHeader(QByteArrayLiteral("Content-Disposition"), QByteArrayLiteral("inline; filename=\"fanscope-trace.json\""));
-                // Counted while its body is held: the body source goes when the stream ends.
-                m_metrics->exportsStreaming.fetch_add(1, std::memory_order_relaxed);
-                std::shared_ptr<void> streaming(nullptr, [metrics = m_metrics](void *) { metrics->exportsStreaming.fetch_sub(1, std::memory_order_relaxed); });
-                const bool sent = reply->sendStream(head, [writer, streaming] { return writer->next(); });
+                // The slot is held by the body source, which goes when the stream ends.
+                const bool sent = reply->sendStream(head, [writer, slot] { return writer->next(); });
                 m_metrics->countAnswer(path, sent ? 200 : TraceEvent::AbandonedStatus);
             });
             QThreadPool::globalInstance()->start(handOver([recorder = &m_recorder, format, inbox = m_inbox, ticket, made] {
@@ -480,6 +487,7 @@ QJsonObject HttpFrontend::info() const
         { QStringLiteral("pool_threads"), m_options.poolThreads },
         { QStringLiteral("max_queue"), m_options.maxQueue },
         { QStringLiteral("max_live_clients"), m_options.maxLiveClients },
+        { QStringLiteral("max_exports"), m_options.maxExports },
         { QStringLiteral("live_clients"), m_feed->clientCount() },
         { QStringLiteral("parameters"), QJsonObject {
             { QStringLiteral("tasks"), QJsonArray { 0, FanOutSpec::MaxTasks, defaults.tasks } },
@@ -504,6 +512,28 @@ void HttpFrontend::answer(QHttpServerResponder &responder, const QString &route,
 void HttpFrontend::deliver(PendingReply &reply, const QString &route, const HttpReply &answer)
 {
     m_metrics->countAnswer(route, reply.send(answer) ? answer.status() : TraceEvent::AbandonedStatus);
+}
+
+std::shared_ptr<void> HttpFrontend::takeExportSlot()
+{
+    // Only this thread takes places; the token may be dropped elsewhere (with a pool thread's
+    // last hold on the export), hence the atomic.
+    if (m_metrics->exportsInFlight.fetch_add(1, std::memory_order_relaxed) >= m_options.maxExports) {
+        m_metrics->exportsInFlight.fetch_sub(1, std::memory_order_relaxed);
+        return {};
+    }
+    // Gives the place back when it goes.
+    struct ExportSlot {
+        explicit ExportSlot(std::shared_ptr<ServerMetrics> metrics)
+            : metrics(std::move(metrics))
+        {
+        }
+        ExportSlot(const ExportSlot &) = delete;
+        ExportSlot &operator=(const ExportSlot &) = delete;
+        ~ExportSlot() { metrics->exportsInFlight.fetch_sub(1, std::memory_order_relaxed); }
+        const std::shared_ptr<ServerMetrics> metrics;
+    };
+    return std::make_shared<ExportSlot>(m_metrics);
 }
 
 void HttpFrontend::answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder)

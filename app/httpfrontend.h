@@ -69,6 +69,9 @@ private:
     // Writes a later answer unless the client is gone, counting it (as 499 if it was not).
     void deliver(PendingReply &reply, const QString &route, const HttpReply &answer);
     void answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    // One of the --max-exports places for a trace export, given back when the last copy of the
+    // token goes; null if they are all taken.
+    std::shared_ptr<void> takeExportSlot();
     // The methods a routed path takes, or none if no route has that path.
     std::optional<QHttpServerRequest::Methods> methodsOf(const QString &path) const;
     // Serves a file of the web page from the resources.

@@ -23,6 +23,7 @@ LiveFeed::LiveFeed(TraceRecorder &recorder, const Limits &limits, QObject *paren
     , m_recorder(recorder)
     , m_limits(limits)
 {
+    m_clock.start();
     m_coalesce.setSingleShot(true);
     m_coalesce.setTimerType(Qt::PreciseTimer);
     m_coalesce.setInterval(25);
@@ -74,7 +75,7 @@ void LiveFeed::addClient(std::unique_ptr<QWebSocket> socket, quint64 since)
         QTimer::singleShot(CloseGraceMs, raw, &QWebSocket::abort);
         return;
     }
-    m_clients.append({ raw, since });
+    m_clients.append({ raw, since, 0, m_clock.elapsed() });
     m_clientCount.store(int(m_clients.size()), std::memory_order_relaxed);
     publish(); // what it asked for, at once
 }
@@ -102,51 +103,70 @@ void LiveFeed::drop(QWebSocket *socket, int code, const QString &reason)
 
 void LiveFeed::publish()
 {
-    // Pages at the same point get the same message, built once.
-    QHash<quint64, QPair<QByteArray, quint64>> built;
-    bool more = false;
-    // Each page's share of what may wait: a page further behind than that is not reading, or not
-    // fast enough to follow, and is cut off; it can reload, or poll.
-    const qint64 share = std::min(
-        MaxClientBytesWaiting, m_limits.maxBytesWaiting / std::max<qsizetype>(1, m_clients.size()));
-    QVector<QWebSocket *> behind;
-    for (const Client &client : std::as_const(m_clients)) {
-        if (client.socket->bytesToWrite() > share)
-            behind.append(client.socket);
+    // Pages that have taken nothing for a while are not reading: cut off, they can reload or poll.
+    QVector<QWebSocket *> stalled;
+    for (Client &client : m_clients) {
+        if (isStalled(client))
+            stalled.append(client.socket);
     }
-    for (QWebSocket *socket : std::as_const(behind))
-        drop(socket, QWebSocketProtocol::CloseCodePolicyViolated,
-            QStringLiteral("too far behind; reload, or poll /api/events"));
+    for (QWebSocket *socket : std::as_const(stalled))
+        drop(socket, QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("not reading; reload, or poll /api/events"));
+
+    // Pages at the same point get the same message, built once.
+    struct Message {
+        QString text;
+        qsizetype bytes;
+        quint64 last;
+    };
+    QHash<quint64, Message> built;
+    bool more = false;
     qint64 waiting = bytesWaiting();
     for (Client &client : m_clients) {
         if (client.socket->state() != QAbstractSocket::ConnectedState)
             continue;
-        if (!built.contains(client.seq)) {
-            quint64 last = client.seq;
-            bool truncated = false;
-            const QByteArray text = message(m_recorder, client.seq, MaxEventsPerMessage, &last, &truncated);
-            built.insert(client.seq, { text, last });
-            more = more || truncated;
-        }
-        const auto &[text, last] = built.value(client.seq);
-        if (last == client.seq && client.seq != 0)
-            continue; // nothing new for this page
-        // All pages together never have more than the limit waiting: past it, this page waits
-        // for the next round, and is sent what it missed then.
-        if (waiting + text.size() > m_limits.maxBytesWaiting) {
+        // Still taking the last message: what it missed goes in its next one.
+        if (client.socket->bytesToWrite() > 0) {
             more = true;
             continue;
         }
-        const qint64 before = client.socket->bytesToWrite();
-        client.socket->sendTextMessage(QString::fromUtf8(text));
+        auto message = built.find(client.seq);
+        if (message == built.end()) {
+            quint64 last = client.seq;
+            bool truncated = false;
+            const QByteArray text = LiveFeed::message(m_recorder, client.seq, MaxEventsPerMessage, &last, &truncated);
+            message = built.insert(client.seq, { QString::fromUtf8(text), text.size(), last });
+            more = more || truncated;
+        }
+        if (message->last == client.seq && client.seq != 0)
+            continue; // nothing new for this page
+        // All pages together never have more than the limit waiting: past it, this page waits
+        // for the next round, and is sent what it missed then.
+        if (waiting > 0 && waiting + message->bytes > m_limits.maxBytesWaiting) {
+            more = true;
+            continue;
+        }
+        client.socket->sendTextMessage(message->text);
         // Write it to the network now, not when this busy thread next looks at its sockets'
         // write notifications: under load that is hundreds of milliseconds later.
         client.socket->flush();
-        waiting += client.socket->bytesToWrite() - before;
-        client.seq = last;
+        client.unsent = client.socket->bytesToWrite();
+        client.tookMs = m_clock.elapsed();
+        waiting += client.unsent;
+        client.seq = message->last;
     }
     if (more && !m_coalesce.isActive())
         m_coalesce.start();
+}
+
+bool LiveFeed::isStalled(Client &client)
+{
+    const qint64 unsent = client.socket->bytesToWrite();
+    if (unsent == 0 || unsent < client.unsent) {
+        client.unsent = unsent;
+        client.tookMs = m_clock.elapsed();
+        return false;
+    }
+    return m_clock.elapsed() - client.tookMs > m_limits.stallMs;
 }
 
 QByteArray LiveFeed::message(TraceRecorder &recorder, quint64 since, int maxEvents, quint64 *last, bool *more)

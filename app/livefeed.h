@@ -5,11 +5,14 @@
 // the page's 250 ms budget); a page that falls behind is sent what it missed next time rather
 // than buffered without bound; a page that closes is forgotten at once.
 //
-// Bounded: at most Limits::maxClients pages (the server refuses more upgrades with 503, see
-// hasRoom()); what waits unsent for all pages together stays under Limits::maxBytesWaiting, and
-// a page more than its share of that behind is cut off (close 1008) rather than let grow; what a
-// page sends is limited to small frames and messages (close 1009), which must be masked (close
-// 1002, RFC 6455 §5.1).
+// Flow-controlled: a page gets its next message only once its socket has taken the last one, so
+// a page that reads slowly gets fewer, bigger messages, and one that does not read costs one
+// message and no work at all until it is cut off (close 1008) for taking nothing for
+// Limits::stallMs. Bounded: at most Limits::maxClients pages (the server refuses more upgrades
+// with 503, see admitsAnother()); what waits unsent for all pages together stays under
+// Limits::maxBytesWaiting (pages past it wait their turn); what a page sends is limited to small
+// frames and messages (close 1009), which must be masked (close 1002, RFC 6455 §5.1).
+#include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 #include <QVector>
@@ -25,9 +28,6 @@ class LiveFeed : public QObject
     Q_OBJECT
 public:
     static constexpr int MaxEventsPerMessage = 5000;
-    // A page's share of the bytes waiting is never more than this, however few pages there are:
-    // a few dozen messages' worth of a busy timeline.
-    static constexpr qint64 MaxClientBytesWaiting = 8 * 1024 * 1024;
     // Pages send nothing but control frames (close, ping); a few KiB is plenty.
     static constexpr qint64 MaxIncomingFrameBytes = 4 * 1024;
     static constexpr qint64 MaxIncomingMessageBytes = 16 * 1024;
@@ -36,6 +36,8 @@ public:
     {
         int maxClients = 16;
         qint64 maxBytesWaiting = 32 * 1024 * 1024;
+        // A page whose socket has taken nothing of its last message for this long is cut off.
+        int stallMs = 10000;
     };
 
     LiveFeed(TraceRecorder &recorder, const Limits &limits, QObject *parent = nullptr);
@@ -65,11 +67,16 @@ private:
     struct Client {
         QWebSocket *socket;
         quint64 seq; // last event sent
+        qint64 unsent = 0; // its socket's bytes to write when it last took some
+        qint64 tookMs = 0; // when that was, on m_clock
     };
+    // Whether the page has taken nothing of what it was sent for stallMs (notes when it last did).
+    bool isStalled(Client &client);
     TraceRecorder &m_recorder;
     const Limits m_limits;
     QVector<Client> m_clients;
     QTimer m_coalesce;
+    QElapsedTimer m_clock;
     std::atomic<int> m_clientCount { 0 };
     quint64 m_dropped = 0;
     quint64 m_refused = 0;

@@ -115,7 +115,7 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
         "Bytes written for the live pages and not yet sent (at most --max-live-buffer-kib KiB).",
         double(gauges.liveBytesWaiting));
     text += QStringLiteral(
-        "# HELP fanscope_live_clients_dropped_total Live pages cut off: too far behind, or a frame "
+        "# HELP fanscope_live_clients_dropped_total Live pages cut off: not reading, or a frame "
         "that broke the rules.\n# TYPE fanscope_live_clients_dropped_total counter\n"
         "fanscope_live_clients_dropped_total %1\n")
                 .arg(gauges.liveClientsDropped);
@@ -124,9 +124,14 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
         "pages were full.\n# TYPE fanscope_live_clients_refused_total counter\n"
         "fanscope_live_clients_refused_total %1\n")
                 .arg(gauges.liveClientsRefused);
-    gauge("fanscope_exports_streaming",
-        "Trace exports being written to their clients now, a piece at a time.",
-        exportsStreaming.load(std::memory_order_relaxed));
+    gauge("fanscope_exports_in_flight",
+        "Trace exports under way now: a snapshot being taken or a body being written, a piece at a time (at most --max-exports).",
+        exportsInFlight.load(std::memory_order_relaxed));
+    text += QStringLiteral(
+        "# HELP fanscope_exports_refused_total Trace exports refused with 503: --max-exports were "
+        "under way.\n# TYPE fanscope_exports_refused_total counter\n"
+        "fanscope_exports_refused_total %1\n")
+                .arg(exportsRefused.load(std::memory_order_relaxed));
     gauge("fanscope_pool_threads_held_past_deadline", "Pool threads still blocked by tasks their request gave up on (timed out or abandoned).",
         gauges.threadsHeldPastDeadline);
     if (m_budget)

@@ -21,7 +21,9 @@ class ServerMetrics
 public:
     // Live state, kept by the views (any thread).
     std::atomic<int> busyWorkers { 0 }; // views running now
-    std::atomic<int> exportsStreaming { 0 }; // trace exports being written to their clients now
+    // Trace exports under way now: their snapshot being taken, or their body being written.
+    std::atomic<int> exportsInFlight { 0 };
+    std::atomic<quint64> exportsRefused { 0 }; // answered 503: --max-exports were under way
 
     // Upper bounds of the duration histogram, seconds (Prometheus' "le").
     static const QVector<double> &durationBuckets();
@@ -38,7 +40,7 @@ public:
         int queueDepth = 0;
         int liveClients = 0;
         qint64 liveBytesWaiting = 0; // written to the pages' sockets, not yet sent
-        quint64 liveClientsDropped = 0; // pages cut off for falling too far behind, or misbehaving
+        quint64 liveClientsDropped = 0; // pages cut off for not reading, or misbehaving
         quint64 liveClientsRefused = 0; // upgrades refused: --max-live-clients pages already
         quint64 upstreamCalls = 0;
         quint64 upstreamAbandoned = 0;

@@ -35,7 +35,13 @@ struct ServerOptions {
     // Pages following the live timeline over WebSocket; beyond, an upgrade gets 503 and the page
     // polls /api/events instead.
     int maxLiveClients = 16;
-    // What may wait, unsent, for all live pages together; a page more than its share behind
-    // (this divided among the pages, at most LiveFeed::MaxClientBytesWaiting) is cut off.
+    // What may wait, unsent, for all live pages together (each has at most one message
+    // waiting; past this, pages wait their turn). See LiveFeed.
     int maxLiveBufferKib = 32 * 1024;
+    // A live page that takes nothing of its last message for this long is cut off; tests shorten it.
+    int liveStallMs = 10000;
+    // Trace exports (/api/trace, /api/trace.csv) under way at once; beyond, 503. Each holds a
+    // snapshot of the whole trace (about 40 bytes an event, 20 MB for a full default history)
+    // until its client has read it all, and taking one is a burst of CPU.
+    int maxExports = 2;
 };

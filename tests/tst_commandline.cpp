@@ -27,6 +27,7 @@ private Q_SLOTS:
     void defaults();
     void traceEvents();
     void upstreamConnections();
+    void maxExports();
     void validOptions_data();
     void validOptions();
     void help_data();
@@ -49,6 +50,7 @@ void TestCommandLine::defaults()
     QCOMPARE(options.server.loopThreads, 1);
     QCOMPARE(options.server.maxQueue, 100);
     QCOMPARE(options.traceEvents, 500000);
+    QCOMPARE(options.server.maxExports, 2);
 }
 
 void TestCommandLine::traceEvents()
@@ -72,6 +74,16 @@ void TestCommandLine::upstreamConnections()
         = CommandLine::parse(args({ QStringLiteral("--upstream-connections=1000") }));
     QVERIFY2(!many.exitCode, qPrintable(describe(many)));
     QCOMPARE(many.options.server.upstreamConnections, 1000);
+}
+
+void TestCommandLine::maxExports()
+{
+    const CommandLine one = CommandLine::parse(args({ QStringLiteral("--max-exports"), QStringLiteral("1") }));
+    QVERIFY2(!one.exitCode, qPrintable(describe(one)));
+    QCOMPARE(one.options.server.maxExports, 1);
+    const CommandLine most = CommandLine::parse(args({ QStringLiteral("--max-exports=64") }));
+    QVERIFY2(!most.exitCode, qPrintable(describe(most)));
+    QCOMPARE(most.options.server.maxExports, 64);
 }
 
 void TestCommandLine::validOptions_data()
@@ -235,6 +247,8 @@ void TestCommandLine::badUsage_data()
     row("upstream-connections few",
         { QStringLiteral("--upstream-connections"), QStringLiteral("few") },
         "upstream-connections");
+    row("max-exports 0", { QStringLiteral("--max-exports"), QStringLiteral("0") }, "max-exports");
+    row("max-exports 65", { QStringLiteral("--max-exports"), QStringLiteral("65") }, "max-exports");
     row("bind not-an-ip", { QStringLiteral("--bind"), QStringLiteral("not-an-ip") }, "bind");
     row("bind 999.1.1.1", { QStringLiteral("--bind"), QStringLiteral("999.1.1.1") }, "bind");
     row("bind with port", { QStringLiteral("--bind"), QStringLiteral("127.0.0.1:80") }, "bind");

@@ -1,7 +1,8 @@
 // /api/trace and /api/trace.csv written as the client reads them: chunked HTTP/1.1 (or the body
 // up to the close for HTTP/1.0) that parses whole with every span; two at once both complete; and
 // a client that reads slowly costs the server about one piece, not the body: with a full history,
-// the process' peak memory grows by less than the body's size.
+// the process' peak memory grows by less than the body's size; past --max-exports an export is
+// refused with 503 until one under way is done.
 #include "serverhost.h"
 #include "servermetrics.h"
 #include "testserver.h"
@@ -25,6 +26,7 @@ private Q_SLOTS:
     void http10GetsTheBodyUpToTheClose();
     void twoExportsAtOnceBothComplete();
     void slowReaderCostsAPieceNotTheBody();
+    void exportsPastTheCapAreRefused();
 
 private:
     // `requests` requests of three tasks each, on two lanes; ten events each.
@@ -117,7 +119,7 @@ void TestExportStream::streamedExportsAreWhole()
     reply->deleteLater();
     QVERIFY(csv.startsWith("type,request_id,"));
     QCOMPARE(csv.count('\n'), 1 + 5000 + 15000);
-    QTRY_COMPARE(server->metrics()->exportsStreaming.load(), 0);
+    QTRY_COMPARE(server->metrics()->exportsInFlight.load(), 0);
 }
 
 void TestExportStream::http10GetsTheBodyUpToTheClose()
@@ -185,7 +187,7 @@ void TestExportStream::slowReaderCostsAPieceNotTheBody()
     QVERIFY(socket);
     // It does not read at first: the server must stop making pieces once the socket is full.
     socket->setReadBufferSize(16 * 1024);
-    QTRY_COMPARE_WITH_TIMEOUT(server->metrics()->exportsStreaming.load(), 1, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(server->metrics()->exportsInFlight.load(), 1, 30000);
     QTRY_VERIFY_WITH_TIMEOUT(socket->bytesAvailable() == 16 * 1024, 10000);
     const qint64 stalled = statusKib("VmHWM:");
 
@@ -206,7 +208,45 @@ void TestExportStream::slowReaderCostsAPieceNotTheBody()
     QVERIFY2(bodyBytes > 50 * 1024 * 1024, "a full history makes a big body");
     QVERIFY(before > 0 && after > 0);
     QVERIFY2((after - before) * 1024 < bodyBytes, "the server held something like the whole body");
-    QTRY_COMPARE(server->metrics()->exportsStreaming.load(), 0);
+    QTRY_COMPARE(server->metrics()->exportsInFlight.load(), 0);
+}
+
+void TestExportStream::exportsPastTheCapAreRefused()
+{
+    TraceRecorder recorder;
+    record(recorder, 20000); // a body far bigger than the socket buffers: the export stays under way
+    ServerOptions options;
+    options.maxExports = 1;
+    auto server = startTestServer(recorder, options);
+    QVERIFY(server);
+    const auto reader = send(server->url(), "GET /api/trace HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    QVERIFY(reader);
+    reader->setReadBufferSize(4096); // and it does not read
+    QTRY_VERIFY_WITH_TIMEOUT(reader->bytesAvailable() > 0, 30000);
+    QCOMPARE(server->metrics()->exportsInFlight.load(), 1);
+
+    auto get = [this, &server](const QString &path) {
+        QNetworkReply *reply = m_network.get(QNetworkRequest(server->url().resolved(QUrl(path))));
+        QSignalSpy(reply, &QNetworkReply::finished).wait(30000);
+        reply->deleteLater();
+        return reply;
+    };
+    for (const QString &path : { QStringLiteral("/api/trace"), QStringLiteral("/api/trace.csv") }) {
+        QNetworkReply *refused = get(path);
+        QCOMPARE(refused->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 503);
+        QCOMPARE(refused->rawHeader("Retry-After"), QByteArray("1"));
+        const QJsonObject error = QJsonDocument::fromJson(refused->readAll()).object();
+        QVERIFY2(error.value(QStringLiteral("error")).toString().contains(QLatin1String("--max-exports")), qPrintable(error.value(QStringLiteral("error")).toString()));
+    }
+    QCOMPARE(server->metrics()->exportsRefused.load(), 2u);
+    QVERIFY(get(QStringLiteral("/metrics"))->readAll().contains("fanscope_exports_refused_total 2\n"));
+
+    // The reader hangs up: its place comes back.
+    reader->abort();
+    QTRY_COMPARE_WITH_TIMEOUT(server->metrics()->exportsInFlight.load(), 0, 10000);
+    QNetworkReply *csv = get(QStringLiteral("/api/trace.csv"));
+    QCOMPARE(csv->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QCOMPARE(csv->readAll().count('\n'), 1 + 20000 * 4);
 }
 
 QTEST_GUILESS_MAIN(TestExportStream)

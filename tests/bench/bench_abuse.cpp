@@ -22,7 +22,9 @@
 // RSS 10 s after under 2× idle, threads and descriptors back at their idle count, worst lateness
 // past a deadline under 20 ms, /healthz p99 under 50 ms.
 //
-// Usage: bench_abuse [--seconds N (60)] [--binary PATH] [-- fanscope options]
+// Usage: bench_abuse [--seconds N (60)] [--binary PATH] [--skip GROUP]... [-- fanscope options]
+// GROUP: floods, http, pool, probes, websockets, trace, slowloris, foreign: a run that leaves
+// some out tells what the others cost; its JSON line names them.
 #include "loadgenerator.h"
 
 #include <QCoreApplication>
@@ -53,9 +55,19 @@
 
 namespace {
 
+// The scenarios, in groups that --skip can leave out (the /healthz monitor is never left out).
+const QStringList &scenarioGroups()
+{
+    static const QStringList groups { QStringLiteral("floods"), QStringLiteral("http"), QStringLiteral("pool"),
+        QStringLiteral("probes"), QStringLiteral("websockets"), QStringLiteral("trace"), QStringLiteral("slowloris"),
+        QStringLiteral("foreign") };
+    return groups;
+}
+
 struct Settings {
     int seconds = 60;
     QString binary = QStringLiteral(FANSCOPE_BINARY);
+    QStringList skip; // --skip GROUP: leave a group of scenarios out, to see what each costs
     QStringList serverArguments;
 };
 
@@ -77,6 +89,8 @@ bool parse(const QStringList &arguments, Settings *settings)
                 return false;
         } else if (a == QLatin1String("--binary")) {
             settings->binary = value;
+        } else if (a == QLatin1String("--skip") && scenarioGroups().contains(value)) {
+            settings->skip << value;
         } else {
             return false;
         }
@@ -281,7 +295,8 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     Settings settings;
     if (!parse(app.arguments(), &settings)) {
-        std::fprintf(stderr, "usage: bench_abuse [--seconds N (>= 5)] [--binary PATH] [-- fanscope options]\n");
+        std::fprintf(stderr, "usage: bench_abuse [--seconds N (>= 5)] [--binary PATH] [--skip GROUP]... [-- fanscope options]\n"
+                             "  GROUP: %s\n", qPrintable(scenarioGroups().join(QStringLiteral(", "))));
         return 2;
     }
     QProcess server;
@@ -342,17 +357,20 @@ int main(int argc, char *argv[])
     };
 
     std::vector<std::unique_ptr<Scenario>> scenarios;
-    auto run = [&](std::function<void()> round) { scenarios.push_back(std::make_unique<Scenario>(stop, std::move(round))); };
+    auto run = [&](const QString &group, std::function<void()> round) {
+        if (!settings.skip.contains(group))
+            scenarios.push_back(std::make_unique<Scenario>(stop, std::move(round)));
+    };
     const QString big = QStringLiteral("?tasks=10000&latency_ms=60000&timeout_ms=60000");
-    run(flood(QStringLiteral("flood /async-continuation"), QStringLiteral("/async-continuation") + big, 1000, 300));
-    run(flood(QStringLiteral("flood /async-worker"), QStringLiteral("/async-worker") + big, 300, 150));
-    run(flood(QStringLiteral("flood /async-scoped"), QStringLiteral("/async-scoped") + big, 300, 150));
-    run(flood(QStringLiteral("http fan-outs"), QStringLiteral("/async-continuation?tasks=10000&latency_ms=5000&timeout_ms=15000&kind=http"), 3, 3));
-    run(flood(QStringLiteral("pool hogs"), QStringLiteral("/thread-pool?tasks=32&latency_ms=60000&timeout_ms=1"), 20, 4));
-    run(probe(QStringLiteral("probe /async-continuation"), QStringLiteral("/async-continuation?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000, true));
-    run(probe(QStringLiteral("probe /async-worker"), QStringLiteral("/async-worker?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000, false));
-    run(probe(QStringLiteral("probe /async-scoped"), QStringLiteral("/async-scoped?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000, false));
-    run([&] {
+    run(QStringLiteral("floods"), flood(QStringLiteral("flood /async-continuation"), QStringLiteral("/async-continuation") + big, 1000, 300));
+    run(QStringLiteral("floods"), flood(QStringLiteral("flood /async-worker"), QStringLiteral("/async-worker") + big, 300, 150));
+    run(QStringLiteral("floods"), flood(QStringLiteral("flood /async-scoped"), QStringLiteral("/async-scoped") + big, 300, 150));
+    run(QStringLiteral("http"), flood(QStringLiteral("http fan-outs"), QStringLiteral("/async-continuation?tasks=10000&latency_ms=5000&timeout_ms=15000&kind=http"), 3, 3));
+    run(QStringLiteral("pool"), flood(QStringLiteral("pool hogs"), QStringLiteral("/thread-pool?tasks=32&latency_ms=60000&timeout_ms=1"), 20, 4));
+    run(QStringLiteral("probes"), probe(QStringLiteral("probe /async-continuation"), QStringLiteral("/async-continuation?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000, true));
+    run(QStringLiteral("probes"), probe(QStringLiteral("probe /async-worker"), QStringLiteral("/async-worker?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000, false));
+    run(QStringLiteral("probes"), probe(QStringLiteral("probe /async-scoped"), QStringLiteral("/async-scoped?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000, false));
+    run(QStringLiteral("healthz"), [&] {
         LoadConfig config = configFor(base, QStringLiteral("/healthz"), 20, 1);
         config.timeoutMs = 5000;
         const LoadReport report = generators.run(config);
@@ -367,7 +385,7 @@ int main(int argc, char *argv[])
         QThread::msleep(20); // a monitor's pace, not a load
     });
     // Pages that never read: more than the cap, each with a tiny receive buffer.
-    run([&] {
+    run(QStringLiteral("websockets"), [&] {
         std::vector<int> sockets;
         for (int i = 0; i < 100 && !stop.load(); ++i) {
             const int fd = connectRaw(port, 4096);
@@ -380,7 +398,7 @@ int main(int argc, char *argv[])
             ::close(fd);
     });
     // Slow readers of the trace: a few KiB a second each.
-    run([&] {
+    run(QStringLiteral("trace"), [&] {
         std::vector<int> sockets;
         for (int i = 0; i < 8; ++i) {
             const int fd = connectRaw(port, 4096);
@@ -396,7 +414,7 @@ int main(int argc, char *argv[])
             ::close(fd);
     });
     // Slowloris: heads that never end, a byte a second.
-    run([&] {
+    run(QStringLiteral("slowloris"), [&] {
         std::vector<int> sockets;
         for (int i = 0; i < 200; ++i) {
             const int fd = connectRaw(port);
@@ -414,7 +432,7 @@ int main(int argc, char *argv[])
         }
     });
     // DNS rebinding and cross-site requests.
-    run([&] {
+    run(QStringLiteral("foreign"), [&] {
         const QList<QPair<QString, QByteArray>> requests {
             { QStringLiteral("foreign Host"), "GET /api/trace HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n" },
             { QStringLiteral("foreign Origin"), "GET /async-worker?tasks=10 HTTP/1.1\r\nHost: " + host + "\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n" },
@@ -480,6 +498,7 @@ int main(int argc, char *argv[])
     const auto rounded = [](double v) { return std::round(v * 10) / 10; };
     const QJsonObject json {
         { QStringLiteral("seconds"), settings.seconds },
+        { QStringLiteral("skipped"), QJsonArray::fromStringList(settings.skip) },
         { QStringLiteral("survived"), alive },
         { QStringLiteral("clean_exit"), cleanExit },
         { QStringLiteral("rss_idle_mib"), rounded(idle.rssMiB) },
