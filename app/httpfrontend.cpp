@@ -34,6 +34,9 @@
 
 namespace {
 
+// How long a snapshot thread waits for another export before it goes.
+constexpr int ExportThreadExpiryMs = 2000;
+
 constexpr QHttpServerRequest::Methods GetOnly = QHttpServerRequest::Method::Get;
 constexpr QHttpServerRequest::Methods GetOrHead = QHttpServerRequest::Method::Get | QHttpServerRequest::Method::Head;
 
@@ -69,6 +72,9 @@ HttpFrontend::HttpFrontend(TraceRecorder &recorder, QThreadPool &workers, const 
     , m_queue(new WorkerQueue(workers, options.maxQueue, this))
     , m_inbox(AnswerInbox::create())
 {
+    m_exportPool.setObjectName(QStringLiteral("exports"));
+    m_exportPool.setMaxThreadCount(options.maxExports);
+    m_exportPool.setExpiryTimeout(ExportThreadExpiryMs);
     for (FanOutStrategy *strategy : strategies)
         addFanOutRoute(strategy);
     addUpstreamRoute();
@@ -435,7 +441,7 @@ void HttpFrontend::addApiRoutes()
                 const bool sent = reply->sendStream(head, [writer, slot] { return writer->next(); });
                 m_metrics->countAnswer(path, sent ? 200 : TraceEvent::AbandonedStatus);
             });
-            QThreadPool::globalInstance()->start(handOver([recorder = &m_recorder, format, inbox = m_inbox, ticket, made] {
+            m_exportPool.start(handOver([recorder = &m_recorder, format, inbox = m_inbox, ticket, made] {
                 *made = std::shared_ptr<TraceExportWriter>(TraceExportWriter::fromRecorder(*recorder, format));
                 AnswerInbox::handBack(inbox, ticket, HttpReply::text(200, {}, {}));
             }));

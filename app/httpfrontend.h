@@ -12,6 +12,7 @@
 #include <QHttpServer>
 #include <QObject>
 #include <QHash>
+#include <QThreadPool>
 
 #include <atomic>
 #include <memory>
@@ -23,7 +24,6 @@ class FanOutStrategy;
 class LiveFeed;
 class PendingReply;
 class WorkerQueue;
-class QThreadPool;
 class QTcpServer;
 class ServerMetrics;
 class TraceRecorder;
@@ -88,6 +88,10 @@ private:
     WorkerQueue *m_queue;
     // Where answers made on other threads (continuations, exports) come back; dropped with us.
     std::shared_ptr<AnswerInbox> m_inbox;
+    // Where trace exports take their snapshot: --max-exports threads, which go soon after the
+    // last export, so that an export leaves no thread behind. Waits for a snapshot under way
+    // when we go.
+    QThreadPool m_exportPool;
     QTcpServer *m_tcpServer = nullptr;
     QHash<QString, QHttpServerRequest::Methods> m_methods; // every routed path, to tell 405 from 404
     UpstreamCounters m_upstream;
