@@ -461,6 +461,8 @@ void HttpFrontend::addApiRoutes()
             gauges.liveBytesWaiting = m_feed->bytesWaiting();
             gauges.liveClientsDropped = m_feed->droppedTotal();
             gauges.liveClientsRefused = m_feed->refusedTotal();
+            gauges.traceEvents = m_recorder.heldEvents();
+            gauges.traceCapacity = m_recorder.capacity();
             gauges.upstreamCalls = m_upstream.calls.load();
             gauges.upstreamAbandoned = m_upstream.abandoned.load();
             const UpstreamClient::Totals calling = UpstreamClient::totals();

@@ -24,6 +24,14 @@ IdleTrimmer::IdleTrimmer(std::shared_ptr<const WorkBudget> budget, QObject *pare
     m_timer.start();
 }
 
+void IdleTrimmer::configureAllocator()
+{
+#if defined(__GLIBC__)
+    // Setting it at all turns glibc's moving threshold off.
+    mallopt(M_MMAP_THRESHOLD, BigBlockBytes);
+#endif
+}
+
 void IdleTrimmer::check()
 {
     const WorkBudget::Counters counters = m_budget->counters();

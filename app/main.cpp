@@ -2,6 +2,7 @@
 #include "commandline.h"
 #include "loadcommand.h"
 #include "fanoutstrategy.h"
+#include "idletrimmer.h"
 #include "mainwindow.h"
 #include "scriptedrun.h"
 #include "serverhost.h"
@@ -61,6 +62,7 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("Fanscope"));
 
     raiseFileLimit();
+    IdleTrimmer::configureAllocator();
     const QStringList arguments = argumentList(argc, argv);
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("load"))
         return LoadCommand::run(arguments);

@@ -132,6 +132,8 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
         "under way.\n# TYPE fanscope_exports_refused_total counter\n"
         "fanscope_exports_refused_total %1\n")
                 .arg(exportsRefused.load(std::memory_order_relaxed));
+    gauge("fanscope_trace_events", "Timeline events held now; past --trace-events the oldest are forgotten.", gauges.traceEvents);
+    gauge("fanscope_trace_events_capacity", "Timeline events that may be held (--trace-events).", gauges.traceCapacity);
     gauge("fanscope_pool_threads_held_past_deadline", "Pool threads still blocked by tasks their request gave up on (timed out or abandoned).",
         gauges.threadsHeldPastDeadline);
     if (m_budget)

@@ -51,6 +51,8 @@ public:
         quint64 acceptErrors = 0; // accept() failed for want of descriptors or memory
         bool acceptPaused = false; // backing off after such a failure
         int threadsHeldPastDeadline = 0; // pool threads still blocked by tasks given up on
+        int traceEvents = 0; // the timeline's events held now
+        int traceCapacity = 0; // at most this many: --trace-events
     };
     // Where the work budget's gauges and refusals come from (set once, before serving).
     void setBudget(std::shared_ptr<const WorkBudget> budget) { m_budget = std::move(budget); }

@@ -264,6 +264,13 @@ QVector<TraceEvent> TraceRecorder::eventsSince(quint64 seq, int maxCount)
     return events;
 }
 
+int TraceRecorder::heldEvents()
+{
+    QMutexLocker locker(&m_historyMutex);
+    const quint64 last = m_lastSeq.load(std::memory_order_relaxed);
+    return last >= m_firstSeq ? int(last - m_firstSeq + 1) : 0;
+}
+
 void TraceRecorder::clear()
 {
     flush();

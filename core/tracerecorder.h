@@ -59,6 +59,8 @@ public:
     QVector<TraceEvent> eventsSince(quint64 seq, int maxCount = -1);
     quint64 lastSeq() const { return m_lastSeq.load(std::memory_order_acquire); }
     int capacity() const { return m_capacity; }
+    // Published events still held (at most capacity()).
+    int heldEvents();
     // Forgets the history (not the lanes or routes); sequence numbers keep growing.
     void clear();
 

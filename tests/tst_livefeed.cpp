@@ -365,6 +365,11 @@ void TestLiveFeed::metricsMatchTheTraffic()
     QCOMPARE(after.value(QStringLiteral("fanscope_workers")), 5.0);
     QCOMPARE(after.value(QStringLiteral("fanscope_busy_workers")), 0.0);
     QCOMPARE(after.value(QStringLiteral("fanscope_queue_depth")), 0.0);
+    // Each answered request left its start, its four tasks' starts and ends, and its end.
+    QVERIFY2(delta(QStringLiteral("fanscope_trace_events")) >= 5 * 10, qPrintable(QString::number(delta(QStringLiteral("fanscope_trace_events")))));
+    QCOMPARE(after.value(QStringLiteral("fanscope_trace_events_capacity")), double(TraceRecorder::DefaultCapacity));
+    QCOMPARE(after.value(QStringLiteral("fanscope_exports_in_flight")), 0.0);
+    QCOMPARE(after.value(QStringLiteral("fanscope_exports_refused_total")), 0.0);
 }
 
 QTEST_GUILESS_MAIN(TestLiveFeed)

@@ -217,6 +217,7 @@ void TestTraceRecorder::historyIsBounded()
     QCOMPARE(all.constLast().seq, quint64(250));
     QCOMPARE(recorder.eventsSince(200).size(), 50);
     QCOMPARE(recorder.eventsSince(250).size(), 0);
+    QCOMPARE(recorder.heldEvents(), 100);
 }
 
 void TestTraceRecorder::maxCountLimitsABatch()
@@ -246,11 +247,15 @@ void TestTraceRecorder::clearForgetsHistoryButKeepsSequence()
     TraceRecorder recorder;
     recorder.taskStarted(1, 0, TaskKind::Timer, 0);
     recorder.taskStarted(1, 1, TaskKind::Timer, 0);
+    recorder.flush();
+    QCOMPARE(recorder.heldEvents(), 2);
     recorder.clear();
     QVERIFY(recorder.eventsSince(0).isEmpty());
+    QCOMPARE(recorder.heldEvents(), 0);
     recorder.taskStarted(1, 2, TaskKind::Timer, 0);
     const QVector<TraceEvent> events = recorder.eventsSince(0);
     QCOMPARE(events.size(), 1);
+    QCOMPARE(recorder.heldEvents(), 1);
     QCOMPARE(events.constFirst().seq, quint64(3));
 }
 

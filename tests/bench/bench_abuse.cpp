@@ -16,7 +16,9 @@
 //    server answered (elapsed_ms against timeout_ms);
 //  - /healthz, one request at a time, for its latency;
 // sampling the server's resident memory every 250 ms. Then every client stops, and 10 s later
-// memory, threads and descriptors are measured again.
+// memory, threads and descriptors are measured again. The attackers' threads run at nice 10 and
+// the probes and /healthz at the server's priority: client and server share two cores here,
+// and a probe's lateness should be the server's, not the attackers' CPU taken from the probe.
 //
 // Prints its figures, then one JSON line. Exits 0 when every goal is met: peak RSS under 1 GiB,
 // RSS 10 s after under 2× idle, threads and descriptors back at their idle count, worst lateness
@@ -35,6 +37,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QThread>
 
@@ -50,7 +53,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace {
@@ -120,6 +125,18 @@ ProcessFigures measure(qint64 pid)
     }
     figures.fds = int(QDir(QStringLiteral("/proc/%1/fd").arg(pid)).entryList(QDir::Files | QDir::System).size());
     return figures;
+}
+
+// The server's descriptors now, counted by kind ("socket", "anon_inode:[eventfd]", "pipe" ...),
+// so that those left after the run can be named.
+QMap<QString, int> descriptorKinds(qint64 pid)
+{
+    QMap<QString, int> kinds;
+    const QDir fds(QStringLiteral("/proc/%1/fd").arg(pid));
+    static const QRegularExpression inode(QStringLiteral(":\\[\\d+\\]$"));
+    for (const QString &fd : fds.entryList(QDir::Files | QDir::System))
+        ++kinds[QFileInfo(fds.filePath(fd)).symLinkTarget().section(QLatin1Char('/'), -1).remove(inode)];
+    return kinds;
 }
 
 QUrl startServer(QProcess &server, const Settings &settings)
@@ -264,12 +281,19 @@ struct Tally {
     }
 };
 
+constexpr int AttackerNice = 10;
+
 // Runs fn again and again on a thread of its own until stop is set.
 class Scenario
 {
 public:
-    Scenario(std::atomic<bool> &stop, std::function<void()> round)
-        : m_thread([&stop, round = std::move(round)] {
+    // An attacker's thread runs at a lower priority (and so do the threads it starts): on this
+    // machine it shares the server's cores, where a real attacker would spend its own. What it
+    // sends still arrives as fast as the server takes it whenever the server leaves a core idle.
+    Scenario(std::atomic<bool> &stop, bool attacker, std::function<void()> round)
+        : m_thread([&stop, attacker, round = std::move(round)] {
+            if (attacker)
+                ::setpriority(PRIO_PROCESS, pid_t(::syscall(SYS_gettid)), AttackerNice);
             while (!stop.load())
                 round();
         })
@@ -312,14 +336,18 @@ int main(int argc, char *argv[])
     std::printf("abuse: %d s against %s (pid %lld)\n", settings.seconds, qPrintable(base.toString()), pid);
 
     // Warm-up: every strategy once, so that what is made once and kept (worker, loop and pool
-    // threads, the upstream's connections) exists before the idle figures are taken.
-    for (const char *path : { "/sequential?tasks=2&latency_ms=10", "/async-scoped?tasks=10&latency_ms=10",
+    // threads, each with its timer queue, the upstream's connections) exists before the idle
+    // figures are taken. Five /sequential at once, so that every one of the five workers has run
+    // a timer task (their timer queue is made on a thread's first one: a descriptor each).
+    load(base, QStringLiteral("/sequential?tasks=2&latency_ms=200"), 5, 5);
+    for (const char *path : { "/async-scoped?tasks=10&latency_ms=10",
              "/async-worker?tasks=10&latency_ms=10", "/async-worker-simple?tasks=10&latency_ms=10",
              "/await-one?latency_ms=10", "/thread-pool?tasks=64&latency_ms=50", "/async-continuation?tasks=10&latency_ms=10",
              "/async-worker?tasks=20&latency_ms=10&kind=http", "/api/trace", "/metrics" })
         load(base, QString::fromLatin1(path), 1, 1);
     QThread::sleep(12); // idle connections and helper threads time out
     const ProcessFigures idle = measure(pid);
+    const QMap<QString, int> idleDescriptors = descriptorKinds(pid);
     std::printf("idle: rss %.1f MiB, %d threads, %d fds\n", idle.rssMiB, idle.threads, idle.fds);
 
     Tally tally;
@@ -358,8 +386,10 @@ int main(int argc, char *argv[])
 
     std::vector<std::unique_ptr<Scenario>> scenarios;
     auto run = [&](const QString &group, std::function<void()> round) {
-        if (!settings.skip.contains(group))
-            scenarios.push_back(std::make_unique<Scenario>(stop, std::move(round)));
+        if (!settings.skip.contains(group)) {
+            const bool monitor = group == QLatin1String("probes") || group == QLatin1String("healthz");
+            scenarios.push_back(std::make_unique<Scenario>(stop, !monitor, std::move(round)));
+        }
     };
     const QString big = QStringLiteral("?tasks=10000&latency_ms=60000&timeout_ms=60000");
     run(QStringLiteral("floods"), flood(QStringLiteral("flood /async-continuation"), QStringLiteral("/async-continuation") + big, 1000, 300));
@@ -470,6 +500,12 @@ int main(int argc, char *argv[])
     const bool alive = server.state() == QProcess::Running;
     QThread::sleep(10);
     const ProcessFigures after = measure(pid);
+    QStringList leftDescriptors;
+    const QMap<QString, int> afterDescriptors = descriptorKinds(pid);
+    for (auto it = afterDescriptors.cbegin(); it != afterDescriptors.cend(); ++it) {
+        if (it.value() > idleDescriptors.value(it.key()))
+            leftDescriptors << QStringLiteral("%1 × %2").arg(it.value() - idleDescriptors.value(it.key())).arg(it.key());
+    }
     server.terminate();
     const bool cleanExit = server.waitForFinished(10000) && server.exitStatus() == QProcess::NormalExit && server.exitCode() == 0;
 
@@ -478,6 +514,9 @@ int main(int argc, char *argv[])
     const double lateness = std::max(tally.worstServerLatenessMs, tally.worstClientLatenessMs);
     std::printf("\nafter 10 s idle: rss %.1f MiB (idle %.1f, peak %.1f), %d threads (idle %d), %d fds (idle %d)\n",
         after.rssMiB, idle.rssMiB, peakRss, after.threads, idle.threads, after.fds, idle.fds);
+    if (!leftDescriptors.isEmpty()) {
+        std::printf("descriptors more than when idle: %s\n", qPrintable(leftDescriptors.join(QStringLiteral(", "))));
+    }
     std::printf("worst lateness past a deadline: %.1f ms in the answers, %.1f ms seen by clients (%d probes answered)\n",
         tally.worstServerLatenessMs, tally.worstClientLatenessMs, tally.probesAnswered);
     std::printf("/healthz: %lld answered, p99 %.2f ms\n", qint64(tally.healthzMs.size()), healthzP99);
