@@ -124,6 +124,10 @@ void HttpConnection::afterServerRead()
 
 void HttpConnection::scanArrivedBytes()
 {
+    // Qt closes a socket its peer reset, buffer and all, before we see it: nothing to scan (and
+    // peeking would print a warning per connection, which under a flood is a flood of its own).
+    if (!m_socket->isOpen())
+        return;
     // Only new bytes can have come since we last looked: Qt reads in its slot, between ours.
     const qint64 buffered = m_socket->bytesAvailable();
     const qint64 arrived = std::max<qint64>(0, buffered - m_buffered);
