@@ -120,6 +120,7 @@ quint16 HttpFrontend::listen(const QHostAddress &address, quint16 port, QString 
     // Qt's default backlog is 50 pending connections: a load tool opening hundreds at once
     // would see the rest dropped and retried a second later.
     listener->setListenBacklogSize(4096);
+    listener->setMaxConnections(m_options.maxConnections);
     if (!listener->listenOn(address, port)) {
         *error = listener->errorString();
         return 0;
@@ -472,6 +473,8 @@ void HttpFrontend::addApiRoutes()
             if (const auto *listener = qobject_cast<const HttpListener *>(m_tcpServer)) {
                 gauges.acceptErrors = listener->acceptErrors();
                 gauges.acceptPaused = listener->isAcceptPaused();
+                gauges.connectionsOpen = listener->openConnections();
+                gauges.connectionLimitReached = listener->connectionLimitReached();
             }
             for (const FanOutStrategy *strategy : m_strategies)
                 gauges.threadsHeldPastDeadline += strategy->threadsHeldPastDeadline();
@@ -494,6 +497,7 @@ QJsonObject HttpFrontend::info() const
         { QStringLiteral("loop_threads"), m_options.loopThreads },
         { QStringLiteral("pool_threads"), m_options.poolThreads },
         { QStringLiteral("max_queue"), m_options.maxQueue },
+        { QStringLiteral("max_connections"), m_options.maxConnections },
         { QStringLiteral("max_live_clients"), m_options.maxLiveClients },
         { QStringLiteral("max_exports"), m_options.maxExports },
         { QStringLiteral("live_clients"), m_feed->clientCount() },

@@ -17,7 +17,7 @@ HttpListener::HttpListener(const HttpLimits &limits, QObject *parent)
     m_backoff.setSingleShot(true);
     connect(&m_backoff, &QTimer::timeout, this, [this] {
         // If connections still wait, the notifier fires at once and accept() is tried again.
-        if (m_readable)
+        if (m_readable && !isFull())
             m_readable->setEnabled(true);
     });
 }
@@ -59,6 +59,12 @@ void HttpListener::acceptPending()
     // A bounded batch per wake-up, so that a flood of connections does not starve the answers.
     constexpr int MaxAcceptsAtOnce = 64;
     for (int i = 0; i < MaxAcceptsAtOnce; ++i) {
+        if (isFull()) {
+            // The rest wait in the backlog; the next connection to close lets one in.
+            ++m_limitReached;
+            m_readable->setEnabled(false);
+            return;
+        }
         const int descriptor
             = ::accept4(int(socketDescriptor()), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (descriptor >= 0) {
@@ -84,6 +90,14 @@ void HttpListener::backOff()
     m_backoff.start(m_backoffMs);
 }
 
+void HttpListener::connectionClosed()
+{
+    // Its socket is gone (QHttpServer deletes it when it disconnects, or we do on a cut-off).
+    --m_openConnections;
+    if (m_readable && !isFull() && !m_backoff.isActive())
+        m_readable->setEnabled(true);
+}
+
 void HttpListener::incomingConnection(qintptr descriptor)
 {
     // What QTcpServer does, with the connection's watcher in between.
@@ -93,6 +107,8 @@ void HttpListener::incomingConnection(qintptr descriptor)
         ::close(int(descriptor));
         return;
     }
+    ++m_openConnections;
+    connect(socket, &QObject::destroyed, this, &HttpListener::connectionClosed);
     // Its readyRead slot is connected first, so it sees each byte before Qt's parser does.
     auto *connection = new HttpConnection(socket, m_limits);
     connection->setUpgradeGate(m_upgradeGate);

@@ -2,7 +2,9 @@
 
 // The server's listening socket: puts an HttpConnection in front of each connection it accepts,
 // before QHttpServer takes the connection and starts reading it. It accepts by itself, and backs
-// off when the process runs out of file descriptors.
+// off when the process runs out of file descriptors. At most maxConnections are open at once:
+// past that it stops accepting (further clients wait in the kernel's backlog, as with nginx's
+// worker_connections) until one closes.
 #include "httplimits.h"
 
 #include <QHostAddress>
@@ -35,6 +37,12 @@ public:
     quint64 acceptErrors() const { return m_acceptErrors; }
     // Waiting before trying accept() again after a failure.
     bool isAcceptPaused() const { return m_backoff.isActive(); }
+    // Connections open now, and how many may be (0: no limit).
+    int openConnections() const { return m_openConnections; }
+    void setMaxConnections(int max) { m_maxConnections = max; }
+    int maxConnections() const { return m_maxConnections; }
+    // Times accepting stopped because maxConnections were open.
+    quint64 connectionLimitReached() const { return m_limitReached; }
 
     // Qt's QTcpServer re-enables its own accepting here: keep it off.
     QTcpSocket *nextPendingConnection() override;
@@ -55,11 +63,16 @@ protected:
 private:
     void acceptPending();
     void backOff();
+    bool isFull() const { return m_maxConnections > 0 && m_openConnections >= m_maxConnections; }
+    void connectionClosed();
 
     HttpLimits m_limits;
     std::unique_ptr<QSocketNotifier> m_readable; // connections are waiting to be accepted
     QTimer m_backoff;
     int m_backoffMs = 0; // the last wait; 0 after an accept() that worked
     quint64 m_acceptErrors = 0;
+    int m_openConnections = 0;
+    int m_maxConnections = 0;
+    quint64 m_limitReached = 0;
     std::function<bool()> m_upgradeGate;
 };

@@ -148,6 +148,9 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
                            "fanscope_upstream_connections_opened_total %1\n").arg(gauges.upstreamConnectionsOpened);
     text += QStringLiteral("# HELP fanscope_accept_errors_total Connections accept() could not take (out of file descriptors or memory); the listener backs off.\n"
                            "# TYPE fanscope_accept_errors_total counter\nfanscope_accept_errors_total %1\n").arg(gauges.acceptErrors);
+    gauge("fanscope_connections_open", "Connections open now (at most --max-connections).", gauges.connectionsOpen);
+    text += QStringLiteral("# HELP fanscope_connection_limit_reached_total Times the server stopped accepting because --max-connections were open.\n"
+                           "# TYPE fanscope_connection_limit_reached_total counter\nfanscope_connection_limit_reached_total %1\n").arg(gauges.connectionLimitReached);
     gauge("fanscope_accept_paused", "1 while the listener waits before accepting again after accept() failed.", gauges.acceptPaused ? 1 : 0);
     return text.toUtf8();
 }

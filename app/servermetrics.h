@@ -50,6 +50,8 @@ public:
         quint64 upstreamConnectionsOpened = 0;
         quint64 acceptErrors = 0; // accept() failed for want of descriptors or memory
         bool acceptPaused = false; // backing off after such a failure
+        int connectionsOpen = 0;
+        quint64 connectionLimitReached = 0; // times accepting stopped at --max-connections
         int threadsHeldPastDeadline = 0; // pool threads still blocked by tasks given up on
         int traceEvents = 0; // the timeline's events held now
         int traceCapacity = 0; // at most this many: --trace-events

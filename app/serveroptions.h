@@ -11,6 +11,9 @@ struct ServerOptions {
     int workers = 5; // request worker threads, like waitress' threads = 5
     int loopThreads = 1; // long-lived event-loop threads of the loop-worker strategies
     int maxQueue = 100; // requests waiting for a worker beyond this get 503
+    // Connections open at once (the built-in upstream's and live pages' included); past it the
+    // server stops accepting until one closes, as nginx's worker_connections.
+    int maxConnections = 1000;
     // Threads of the pool that /thread-pool blocks: as Python's ThreadPoolExecutor, a few
     // dozen, enough for several requests' fan-outs at once.
     int poolThreads = 32;
