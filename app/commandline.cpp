@@ -44,7 +44,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         { QStringLiteral("workers"), QStringLiteral("Request worker threads (default 5, like waitress threads = 5)."), QStringLiteral("N") },
         { QStringLiteral("loop-threads"), QStringLiteral("Long-lived event-loop threads of /async-worker* (default 1)."), QStringLiteral("N") },
         { QStringLiteral("max-queue"), QStringLiteral("Requests that may wait for a worker; beyond, 503 (default 100)."), QStringLiteral("N") },
-        { QStringLiteral("max-connections"), QStringLiteral("Connections open at once; beyond, new ones wait in the kernel's backlog until one closes (default 1000)."), QStringLiteral("N") },
+        { QStringLiteral("max-connections"), QStringLiteral("Connections open at once; beyond, new ones wait in the kernel's backlog until one closes (default 2000)."), QStringLiteral("N") },
         { QStringLiteral("max-live-clients"), QStringLiteral("Pages that may follow the live timeline over WebSocket; beyond, they poll (default 16)."), QStringLiteral("N") },
         { QStringLiteral("max-live-buffer-kib"), QStringLiteral("KiB that may wait unsent for all live pages together; beyond, pages wait their turn (default 32768)."), QStringLiteral("N") },
         { QStringLiteral("max-exports"), QStringLiteral("Trace exports (/api/trace, /api/trace.csv) that may be under way at once, each holding a snapshot of the trace; beyond, 503 (default 2)."), QStringLiteral("N") },

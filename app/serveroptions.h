@@ -13,7 +13,7 @@ struct ServerOptions {
     int maxQueue = 100; // requests waiting for a worker beyond this get 503
     // Connections open at once (the built-in upstream's and live pages' included); past it the
     // server stops accepting until one closes, as nginx's worker_connections.
-    int maxConnections = 1000;
+    int maxConnections = 2000;
     // Threads of the pool that /thread-pool blocks: as Python's ThreadPoolExecutor, a few
     // dozen, enough for several requests' fan-outs at once.
     int poolThreads = 32;

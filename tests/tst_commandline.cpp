@@ -51,6 +51,7 @@ void TestCommandLine::defaults()
     QCOMPARE(options.server.maxQueue, 100);
     QCOMPARE(options.traceEvents, 500000);
     QCOMPARE(options.server.maxExports, 2);
+    QCOMPARE(options.server.maxConnections, 2000);
 }
 
 void TestCommandLine::traceEvents()
@@ -247,6 +248,8 @@ void TestCommandLine::badUsage_data()
     row("upstream-connections few",
         { QStringLiteral("--upstream-connections"), QStringLiteral("few") },
         "upstream-connections");
+    row("max-connections 0", { QStringLiteral("--max-connections"), QStringLiteral("0") }, "max-connections");
+    row("max-connections lots", { QStringLiteral("--max-connections"), QStringLiteral("lots") }, "max-connections");
     row("max-exports 0", { QStringLiteral("--max-exports"), QStringLiteral("0") }, "max-exports");
     row("max-exports 65", { QStringLiteral("--max-exports"), QStringLiteral("65") }, "max-exports");
     row("bind not-an-ip", { QStringLiteral("--bind"), QStringLiteral("not-an-ip") }, "bind");
