@@ -29,13 +29,15 @@ std::unique_ptr<QTcpSocket> TestConnectionLimit::ask(const ServerHost &server)
     socket->connectToHost(server.url().host(), quint16(server.url().port()));
     if (!socket->waitForConnected(5000))
         return nullptr;
-    socket->write("GET /healthz HTTP/1.1\r\nHost: " + server.url().authority().toLatin1() + "\r\n\r\n");
+    socket->write(
+        "GET /healthz HTTP/1.1\r\nHost: " + server.url().authority().toLatin1() + "\r\n\r\n");
     return socket;
 }
 
 bool TestConnectionLimit::answered(QTcpSocket &socket, int ms)
 {
-    return (socket.bytesAvailable() > 0 || socket.waitForReadyRead(ms)) && socket.readAll().startsWith("HTTP/1.1 200 ");
+    return (socket.bytesAvailable() > 0 || socket.waitForReadyRead(ms))
+        && socket.readAll().startsWith("HTTP/1.1 200 ");
 }
 
 void TestConnectionLimit::clientsPastTheLimitWaitForOneToClose()
@@ -65,12 +67,16 @@ void TestConnectionLimit::clientsPastTheLimitWaitForOneToClose()
     // Room for a scrape once the other two go.
     open.clear();
     QNetworkAccessManager network;
-    QNetworkReply *reply = network.get(QNetworkRequest(server->url().resolved(QUrl(QStringLiteral("/metrics")))));
+    QNetworkReply *reply
+        = network.get(QNetworkRequest(server->url().resolved(QUrl(QStringLiteral("/metrics")))));
     QVERIFY(QSignalSpy(reply, &QNetworkReply::finished).wait(10000));
     const QString metrics = QString::fromUtf8(reply->readAll());
     reply->deleteLater();
     auto sample = [&metrics](const char *name) {
-        const auto match = QRegularExpression(QStringLiteral("^%1 (\\d+)$").arg(QLatin1String(name)), QRegularExpression::MultilineOption).match(metrics);
+        const auto match
+            = QRegularExpression(QStringLiteral("^%1 (\\d+)$").arg(QLatin1String(name)),
+                QRegularExpression::MultilineOption)
+                  .match(metrics);
         return match.hasMatch() ? match.captured(1).toInt() : -1;
     };
     QVERIFY2(sample("fanscope_connection_limit_reached_total") >= 1, qPrintable(metrics));
