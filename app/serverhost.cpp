@@ -4,6 +4,7 @@
 #include "continuationstrategy.h"
 #include "handover.h"
 #include "httpfrontend.h"
+#include "idletrimmer.h"
 #include "loopworker.h"
 #include "loopworkersimplestrategy.h"
 #include "loopworkerstrategy.h"
@@ -12,7 +13,6 @@
 #include "servermetrics.h"
 #include "threadpoolstrategy.h"
 #include "tracerecorder.h"
-#include "idletrimmer.h"
 #include "workbudget.h"
 
 #include <QSemaphore>
@@ -23,7 +23,8 @@ ServerHost::ServerHost(TraceRecorder &recorder, const ServerOptions &options)
     : m_recorder(recorder)
     , m_options(options)
     , m_metrics(std::make_shared<ServerMetrics>())
-    , m_budget(std::make_shared<WorkBudget>(options.maxTasksInFlight, qint64(options.maxPoolSeconds) * 1000))
+    , m_budget(std::make_shared<WorkBudget>(
+          options.maxTasksInFlight, qint64(options.maxPoolSeconds) * 1000))
     , m_loopWorker(std::make_unique<LoopWorker>(recorder, options.loopThreads))
 {
     // Worker threads never expire, so the timeline keeps one stable lane per worker.
@@ -101,26 +102,24 @@ bool ServerHost::start(QString *error)
     // (Debian's Qt is not built with it); the flag says the same in a way TSan sees, as
     // handOver() does the other way. It is always set.
     std::atomic<bool> made { false };
-    QMetaObject::invokeMethod(
-        context,
-        handOver([&] {
-            m_frontend = new HttpFrontend(m_recorder, m_workers, m_options, strategies(), m_metrics);
-            // The documented way to end an object with its thread: deleted there at its end.
-            QObject::connect(&m_serverThread, &QThread::finished, m_frontend, &QObject::deleteLater);
-            port = m_frontend->listen(m_options.address, m_options.port, error);
-            // Known only now (the port may have been 0), and told to the strategies before this
-            // thread goes back to its event loop and reads the first request: the views that use
-            // them are handed to the workers from here, after these writes.
-            m_url.setScheme(QStringLiteral("http"));
-            m_url.setHost(m_options.address.toString());
-            m_url.setPort(port);
-            for (const auto &strategy : m_strategies) {
-                strategy->setUpstream(upstreamUrl());
-                strategy->setUpstreamConnections(m_options.upstreamConnections);
-            }
-            new IdleTrimmer(m_budget, m_frontend); // gives memory back after bursts
-            made.store(true, std::memory_order_release);
-        }),
+    QMetaObject::invokeMethod(context, handOver([&] {
+        m_frontend = new HttpFrontend(m_recorder, m_workers, m_options, strategies(), m_metrics);
+        // The documented way to end an object with its thread: deleted there at its end.
+        QObject::connect(&m_serverThread, &QThread::finished, m_frontend, &QObject::deleteLater);
+        port = m_frontend->listen(m_options.address, m_options.port, error);
+        // Known only now (the port may have been 0), and told to the strategies before this
+        // thread goes back to its event loop and reads the first request: the views that use
+        // them are handed to the workers from here, after these writes.
+        m_url.setScheme(QStringLiteral("http"));
+        m_url.setHost(m_options.address.toString());
+        m_url.setPort(port);
+        for (const auto &strategy : m_strategies) {
+            strategy->setUpstream(upstreamUrl());
+            strategy->setUpstreamConnections(m_options.upstreamConnections);
+        }
+        new IdleTrimmer(m_budget, m_frontend); // gives memory back after bursts
+        made.store(true, std::memory_order_release);
+    }),
         Qt::BlockingQueuedConnection);
     const bool frontendMade = made.load(std::memory_order_acquire);
     Q_ASSERT(frontendMade);
@@ -136,7 +135,9 @@ QString ServerHost::exposureWarning() const
 {
     if (!listensBeyondLoopback())
         return {};
-    return QStringLiteral("listening on %1, beyond loopback: anyone who can reach this machine can use the server, which has no authentication; use --bind 127.0.0.1 to keep it local, or --allow-host NAME for the names clients use")
+    return QStringLiteral("listening on %1, beyond loopback: anyone who can reach this machine can "
+                          "use the server, which has no authentication; use --bind 127.0.0.1 to "
+                          "keep it local, or --allow-host NAME for the names clients use")
         .arg(m_options.address.toString());
 }
 
@@ -183,12 +184,15 @@ ServerLoad ServerHost::load() const
 
 void ServerHost::stop()
 {
+    if (!m_loopWorker)
+        return; // stopped already: the strategies' loop threads are gone
     // In this order, so that every client gets an answer or a closed connection, never a wait.
     // The server takes no more connections or views, and refuses those waiting for a worker.
     // (Blocking calls into the server's thread are safe: it never waits for anyone.)
     const bool serving = m_serverThread.isRunning() && m_frontend;
     if (serving)
-        QMetaObject::invokeMethod(m_frontend, &HttpFrontend::stopAccepting, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            m_frontend, &HttpFrontend::stopAccepting, Qt::BlockingQueuedConnection);
     // Give up on the requests running, and on any that starts from now on, and join the workers
     // before the loop threads they may be waiting on.
     // Not m_workers.clear(): a view handed to the pool but not started yet would be dropped with
@@ -200,18 +204,17 @@ void ServerHost::stop()
     // The views' answers went to the server's thread as they returned, before this call: write
     // them out before the thread ends and its sockets close.
     if (serving)
-        QMetaObject::invokeMethod(m_frontend, &HttpFrontend::flushAnswers, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            m_frontend, &HttpFrontend::flushAnswers, Qt::BlockingQueuedConnection);
     // Deleted on its thread now, rather than by the thread's end: QThread::wait() orders the
     // thread's last deletions before our return with a wait condition inside libQt6Core, which
     // ThreadSanitizer cannot see, and the front end's feed still reads the recorder as it goes.
     if (serving) {
         std::atomic<bool> deleted { false };
-        QMetaObject::invokeMethod(
-            m_threadContext,
-            handOver([this, &deleted] {
-                delete m_frontend;
-                deleted.store(true, std::memory_order_release);
-            }),
+        QMetaObject::invokeMethod(m_threadContext, handOver([this, &deleted] {
+            delete m_frontend;
+            deleted.store(true, std::memory_order_release);
+        }),
             Qt::BlockingQueuedConnection);
         const bool gone = deleted.load(std::memory_order_acquire);
         Q_ASSERT(gone);

@@ -8,7 +8,8 @@
 
 #include <QSemaphore>
 
-struct TaskBatch::Shard {
+struct TaskBatch::Shard
+{
     LoopThread *thread = nullptr;
     QVector<int> indexes;
     QObject *scope = nullptr; // parent of the shard's tasks; touched only on its loop thread
@@ -99,7 +100,21 @@ TaskOutcome LoopWorker::awaitOne(const std::shared_ptr<FanIn> &fanIn)
 
 void LoopWorker::callAt(qint64 dueNs, std::function<void()> fn)
 {
-    m_deadlines->post([dueNs, fn = std::move(fn)]() mutable { TimerQueue::forCurrentThread()->schedule(dueNs, std::move(fn)); });
+    m_deadlines->post([dueNs, fn = std::move(fn)]() mutable {
+        TimerQueue::forCurrentThread()->schedule(dueNs, std::move(fn));
+    });
+}
+
+bool LoopWorker::isDeadlineThread() const
+{
+    return QThread::currentThread() == m_deadlines.get();
+}
+
+void LoopWorker::waitForDeadlineThread()
+{
+    QSemaphore reached;
+    m_deadlines->post([&reached] { reached.release(); });
+    reached.acquire();
 }
 
 void LoopWorker::release(const TaskBatch &batch)

@@ -46,9 +46,11 @@ public:
     // Posts every task of the fan-in to the loop threads; returns at once.
     TaskBatch schedule(const std::shared_ptr<FanIn> &fanIn);
 
-    struct Waited {
+    struct Waited
+    {
         QVector<TaskOutcome> done; // Ok or Failed, in task order
-        QVector<TaskOutcome> notDone; // given up: TimedOut, or Cancelled if the request was abandoned
+        QVector<TaskOutcome>
+            notDone; // given up: TimedOut, or Cancelled if the request was abandoned
     };
     // Blocks until every task of the batch is done or its deadline passes; cancels the rest.
     Waited waitFor(const TaskBatch &batch);
@@ -62,11 +64,14 @@ public:
     void release(const TaskBatch &batch);
     // Calls fn on a thread of its own, which runs nothing else, once CLOCK_MONOTONIC reaches
     // dueNs (a QDeadlineTimer's deadlineNSecs()): how a waiter that holds no thread keeps its
-    // deadline.
+    // deadline. That thread keeps every such deadline, so fn must be quick: whatever takes time
+    // goes elsewhere (isDeadlineThread() tells a callback that it is there).
     void callAt(qint64 dueNs, std::function<void()> fn);
+    bool isDeadlineThread() const;
+    // Returns once the callback the deadline thread may be running now has returned.
+    void waitForDeadlineThread();
 
 private:
-
     TraceRecorder &m_recorder;
     std::vector<std::unique_ptr<LoopThread>> m_threads;
     // Keeps callAt() timers apart from the task threads: CPU work saturating those must not

@@ -2,6 +2,7 @@
 // deadline holds, unfinished tasks are cancelled and leave nothing behind, an abandoned request
 // gives up at once; the loop-worker helpers waitFor / waitResults / awaitOne.
 #include "abandonment.h"
+#include "continuationstrategy.h"
 #include "fanin.h"
 #include "fanoutplan.h"
 #include "loopworker.h"
@@ -62,6 +63,7 @@ private Q_SLOTS:
     void blockingPoolTasksStopWhenAborted_data();
     void blockingPoolTasksStopWhenAborted();
     void noTaskStartsAfterTheDeadline();
+    void continuationEndedByItsDeadlineIsClosedOffTheDeadlineThread();
 
 private:
     FanOutStrategy *strategy(const QString &name) const;
@@ -147,7 +149,8 @@ void TestStrategies::aTaskDoneAfterTheDeadlineTimedOut()
 {
     // A thread busy under load may finish a task after its request's deadline, before the view
     // notices the deadline: the result must not count. One task finishes in time, one late.
-    FanIn fanIn(*m_recorder, m_nextRequest++, FanOutPlan(makeSpec(2, 10, 3000)), QDeadlineTimer(3000, Qt::PreciseTimer));
+    FanIn fanIn(*m_recorder, m_nextRequest++, FanOutPlan(makeSpec(2, 10, 3000)),
+        QDeadlineTimer(3000, Qt::PreciseTimer));
     QVERIFY(fanIn.begin(0, true) && fanIn.begin(1, true));
     QVERIFY(fanIn.finish(0, TaskStatus::Ok, {}, 1.5));
     QCOMPARE(fanIn.outcome(0).status, TaskStatus::Ok);
@@ -185,7 +188,8 @@ void TestStrategies::concurrentStrategiesOverlap()
 
 void TestStrategies::sequentialDoesNotOverlap()
 {
-    const FanOutResult result = strategy(QStringLiteral("sequential"))->execute(makeSpec(5, 100, 3000));
+    const FanOutResult result
+        = strategy(QStringLiteral("sequential"))->execute(makeSpec(5, 100, 3000));
     QCOMPARE(result.count(TaskStatus::Ok), 5);
     QVERIFY2(result.elapsedMs() >= 500, qPrintable(QString::number(result.elapsedMs())));
     for (int i = 1; i < result.tasks.size(); ++i)
@@ -224,7 +228,12 @@ void TestStrategies::resultsCompleteAndSeeded()
     }
     const QJsonObject json = result.toJson();
     QCOMPARE(json.value(QStringLiteral("data")).toArray().size(), 4);
-    QCOMPARE(json.value(QStringLiteral("data")).toArray().at(2).toObject().value(QStringLiteral("account-2")).toDouble(),
+    QCOMPARE(json.value(QStringLiteral("data"))
+                 .toArray()
+                 .at(2)
+                 .toObject()
+                 .value(QStringLiteral("account-2"))
+                 .toDouble(),
         plan.task(2).balance);
 }
 
@@ -252,9 +261,11 @@ void TestStrategies::nothingRunsAfterTheResponse()
 {
     // Tasks of 400 ms cut at 50 ms; then a request that outlives them. If a cancelled task still
     // fired, the recorder would hold an event of the first request after its end.
-    const FanOutResult cut = strategy(QStringLiteral("async-worker"))->execute(makeSpec(5, 400, 50));
+    const FanOutResult cut
+        = strategy(QStringLiteral("async-worker"))->execute(makeSpec(5, 400, 50));
     QCOMPARE(cut.count(TaskStatus::TimedOut), 5);
-    const FanOutResult later = strategy(QStringLiteral("async-worker"))->execute(makeSpec(1, 600, 3000));
+    const FanOutResult later
+        = strategy(QStringLiteral("async-worker"))->execute(makeSpec(1, 600, 3000));
     QCOMPARE(later.count(TaskStatus::Ok), 1);
 
     bool ended = false;
@@ -285,7 +296,8 @@ void TestStrategies::failuresFollowThePlan()
     const FanOutResult result = strategy(name)->execute(spec);
     int failed = 0;
     for (int i = 0; i < plan.size(); ++i) {
-        QCOMPARE(result.tasks.at(i).status, plan.task(i).fails ? TaskStatus::Failed : TaskStatus::Ok);
+        QCOMPARE(
+            result.tasks.at(i).status, plan.task(i).fails ? TaskStatus::Failed : TaskStatus::Ok);
         failed += plan.task(i).fails;
     }
     QVERIFY(failed > 0 && failed < 20); // seed 42 draws some of each
@@ -322,7 +334,8 @@ void TestStrategies::cpuTasksHoldTheirThread()
 {
     // CPU work holds the thread it runs on: four 60 ms tasks over two loop threads cannot finish
     // in less than two tasks' time, and each one is spread to a loop thread.
-    const FanOutResult result = strategy(QStringLiteral("async-worker"))->execute(makeSpec(4, 60, 3000, TaskKind::Cpu));
+    const FanOutResult result
+        = strategy(QStringLiteral("async-worker"))->execute(makeSpec(4, 60, 3000, TaskKind::Cpu));
     QCOMPARE(result.count(TaskStatus::Ok), 4);
     QVERIFY2(result.elapsedMs() >= 120, qPrintable(QString::number(result.elapsedMs())));
     QSet<int> lanes;
@@ -347,7 +360,8 @@ void TestStrategies::cpuTaskStopsAtTheDeadline()
     QCOMPARE(result.count(TaskStatus::TimedOut), 2);
     QVERIFY2(clock.elapsed() < 2000, qPrintable(QString::number(clock.elapsed())));
     // The loop threads are free again: a quick request is quick.
-    const FanOutResult next = strategy(QStringLiteral("async-worker"))->execute(makeSpec(2, 10, 3000));
+    const FanOutResult next
+        = strategy(QStringLiteral("async-worker"))->execute(makeSpec(2, 10, 3000));
     QCOMPARE(next.count(TaskStatus::Ok), 2);
     QVERIFY2(next.elapsedMs() < 1000, qPrintable(QString::number(next.elapsedMs())));
 }
@@ -374,15 +388,18 @@ void TestStrategies::abortAllReleasesWaitingViews()
     const quint64 seqBefore = m_recorder->lastSeq();
     QElapsedTimer clock;
     clock.start();
-    QFuture<FanOutResult> running = QtConcurrent::run([&doomed] { return doomed->execute(makeSpec(3, 30000, 30000)); });
+    QFuture<FanOutResult> running
+        = QtConcurrent::run([&doomed] { return doomed->execute(makeSpec(3, 30000, 30000)); });
     // Wait until a task has started, then stop everything.
-    QTRY_VERIFY_WITH_TIMEOUT([&] {
-        for (const TraceEvent &e : m_recorder->eventsSince(seqBefore)) {
-            if (e.type == TraceEvent::Type::TaskStarted)
-                return true;
-        }
-        return false;
-    }(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const TraceEvent &e : m_recorder->eventsSince(seqBefore)) {
+                if (e.type == TraceEvent::Type::TaskStarted)
+                    return true;
+            }
+            return false;
+        }(),
+        5000);
     doomed->abortAll();
     QTRY_VERIFY_WITH_TIMEOUT(running.isFinished(), 5000);
     QVERIFY(clock.elapsed() < 10000);
@@ -398,7 +415,8 @@ void TestStrategies::abandonmentGivesUpAtOnce_data()
 {
     QTest::addColumn<QString>("name");
     QTest::addColumn<TaskKind>("kind");
-    for (const char *name : { "sequential", "async-scoped", "async-worker", "async-worker-simple" }) {
+    for (const char *name :
+        { "sequential", "async-scoped", "async-worker", "async-worker-simple" }) {
         QTest::addRow("%s timer", name) << QString::fromLatin1(name) << TaskKind::Timer;
         QTest::addRow("%s cpu", name) << QString::fromLatin1(name) << TaskKind::Cpu;
     }
@@ -535,7 +553,8 @@ void TestStrategies::awaitOneFailure()
 
 void TestStrategies::loopThreadsShareTheLoad()
 {
-    const FanOutResult result = strategy(QStringLiteral("async-worker"))->execute(makeSpec(10, 5, 3000));
+    const FanOutResult result
+        = strategy(QStringLiteral("async-worker"))->execute(makeSpec(10, 5, 3000));
     QMap<QString, int> perThread;
     for (const TaskOutcome &task : result.tasks)
         ++perThread[result.laneNames.value(task.lane)];
@@ -584,8 +603,28 @@ void TestStrategies::noTaskStartsAfterTheDeadline()
     auto fanIn = makeFanIn(makeSpec(2, 10, 1));
     QTRY_VERIFY_WITH_TIMEOUT(fanIn->deadline().hasExpired(), 1000);
     QVERIFY(!fanIn->begin(0));
-    QCOMPARE(fanIn->outcome(0).status, TaskStatus::Queued); // the request expires it, not the thread
+    QCOMPARE(
+        fanIn->outcome(0).status, TaskStatus::Queued); // the request expires it, not the thread
     QCOMPARE(fanIn->expireUnfinished(), 2);
+}
+
+void TestStrategies::continuationEndedByItsDeadlineIsClosedOffTheDeadlineThread()
+{
+    // The deadline thread keeps every continuation's deadline: closing a request and making its
+    // answer (~40 ms for 10,000 tasks) there would make every other deadline due meanwhile late.
+    ContinuationStrategy continuation(*m_recorder, *m_worker);
+    std::atomic<bool> done { false };
+    std::atomic<bool> closedOnDeadlineThread { true };
+    std::atomic<int> timedOut { 0 };
+    continuation.start(makeSpec(20, 5000, 50), {}, [&](const FanOutResult &result) {
+        closedOnDeadlineThread.store(m_worker->isDeadlineThread());
+        timedOut.store(int(std::count_if(result.tasks.cbegin(), result.tasks.cend(),
+            [](const TaskOutcome &o) { return o.status == TaskStatus::TimedOut; })));
+        done.store(true);
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done.load(), 5000);
+    QCOMPARE(timedOut.load(), 20); // the deadline ended it
+    QVERIFY(!closedOnDeadlineThread.load());
 }
 
 QTEST_GUILESS_MAIN(TestStrategies)

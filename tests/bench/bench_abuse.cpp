@@ -262,6 +262,7 @@ struct Tally {
     std::mutex mutex;
     QMap<QString, QMap<int, int>> statuses; // scenario -> HTTP status -> count
     double worstServerLatenessMs = 0; // answers' elapsed_ms - timeout_ms
+    QMap<QString, double> worstLatenessByProbe; // the same, per probe
     double worstClientLatenessMs = 0; // /async-continuation probes: seen by the client
     int probesAnswered = 0;
     QVector<double> healthzMs;
@@ -374,6 +375,7 @@ int main(int argc, char *argv[])
                 const double lateness = answer.value(QStringLiteral("elapsed_ms")).toDouble() - answer.value(QStringLiteral("timeout_ms")).toDouble();
                 std::lock_guard<std::mutex> lock(tally.mutex);
                 tally.worstServerLatenessMs = std::max(tally.worstServerLatenessMs, lateness);
+                tally.worstLatenessByProbe[name] = std::max(tally.worstLatenessByProbe.value(name), lateness);
                 ++tally.probesAnswered;
             });
             if (clientSide && report.answered() > 0 && report.statusCounts.value(200) == report.answered()) {
@@ -519,6 +521,8 @@ int main(int argc, char *argv[])
     }
     std::printf("worst lateness past a deadline: %.1f ms in the answers, %.1f ms seen by clients (%d probes answered)\n",
         tally.worstServerLatenessMs, tally.worstClientLatenessMs, tally.probesAnswered);
+    for (auto it = tally.worstLatenessByProbe.cbegin(); it != tally.worstLatenessByProbe.cend(); ++it)
+        std::printf("  %-28s worst %.1f ms in the answers\n", qPrintable(it.key()), it.value());
     std::printf("/healthz: %lld answered, p99 %.2f ms\n", qint64(tally.healthzMs.size()), healthzP99);
     QJsonObject statuses;
     for (auto it = tally.statuses.cbegin(); it != tally.statuses.cend(); ++it) {
