@@ -10,7 +10,8 @@ std::atomic<quint64> s_nextSerial { 1 };
 // The current thread's lane in each recorder it has recorded into. Thread-local rather than keyed
 // by thread id, because ids are reused: a new thread must not inherit a finished one's lane.
 // The last one used is looked at first, since a thread records into one recorder almost always.
-struct LaneEntry {
+struct LaneEntry
+{
     quint64 recorderSerial = 0;
     int lane = -1;
 };
@@ -31,6 +32,76 @@ int cachedLane(quint64 serial)
 }
 
 } // namespace
+
+struct TraceRecorder::Slot
+{
+    qint64 timeNs;
+    quint64 requestId;
+    // What the type says: the route (RequestStarted), the HTTP status (RequestEnded), the task
+    // index (task events). Each event sets only its type's fields; the others keep TraceEvent's
+    // defaults, so nothing is lost in sharing them.
+    qint32 subject;
+    qint32 timeoutMs;
+    qint32 taskCount;
+    qint32 lane : 20;
+    quint32 type : 3;
+    quint32 status : 4;
+    quint32 kind : 4;
+    quint32 outlives : 1;
+
+    static Slot from(const TraceEvent &event)
+    {
+        static_assert(sizeof(Slot) == 32, "a ring slot is 32 bytes");
+        Q_ASSERT(event.lane >= -(1 << 19) && event.lane < (1 << 19));
+        Slot slot;
+        slot.timeNs = event.timeNs;
+        slot.requestId = event.requestId;
+        switch (event.type) {
+        case TraceEvent::Type::RequestStarted:
+            slot.subject = event.route;
+            break;
+        case TraceEvent::Type::RequestEnded:
+            slot.subject = event.httpStatus;
+            break;
+        default:
+            slot.subject = event.task;
+        }
+        slot.timeoutMs = event.timeoutMs;
+        slot.taskCount = event.taskCount;
+        slot.lane = event.lane;
+        slot.type = quint32(event.type);
+        slot.status = quint32(event.status);
+        slot.kind = quint32(event.kind);
+        slot.outlives = event.outlives ? 1 : 0;
+        return slot;
+    }
+
+    TraceEvent event(quint64 seq) const
+    {
+        TraceEvent event;
+        event.seq = seq;
+        event.timeNs = timeNs;
+        event.requestId = requestId;
+        event.type = TraceEvent::Type(type);
+        switch (event.type) {
+        case TraceEvent::Type::RequestStarted:
+            event.route = subject;
+            break;
+        case TraceEvent::Type::RequestEnded:
+            event.httpStatus = qint16(subject);
+            break;
+        default:
+            event.task = subject;
+        }
+        event.timeoutMs = timeoutMs;
+        event.taskCount = taskCount;
+        event.lane = lane;
+        event.status = TaskStatus(status);
+        event.kind = TaskKind(kind);
+        event.outlives = outlives != 0;
+        return event;
+    }
+};
 
 TraceRecorder::TraceRecorder(int capacity, QObject *parent)
     : QObject(parent)
@@ -168,7 +239,8 @@ void TraceRecorder::taskStarted(quint64 requestId, int task, TaskKind kind, qint
     record(event);
 }
 
-void TraceRecorder::taskEnded(quint64 requestId, int task, int lane, TaskStatus status, qint64 timeNs, bool outlives)
+void TraceRecorder::taskEnded(
+    quint64 requestId, int task, int lane, TaskStatus status, qint64 timeNs, bool outlives)
 {
     TraceEvent event;
     event.type = TraceEvent::Type::TaskEnded;
@@ -202,7 +274,8 @@ void TraceRecorder::record(const TraceEvent &event)
     // before it takes the inbox, so an event pushed after that always finds the flag clear or
     // a flush still to come. Readers' own flushes leave the flag alone, or every read would
     // make the next write post an event.
-    if (!m_flushRequested.load(std::memory_order_relaxed) && !m_flushRequested.exchange(true, std::memory_order_acq_rel))
+    if (!m_flushRequested.load(std::memory_order_relaxed)
+        && !m_flushRequested.exchange(true, std::memory_order_acq_rel))
         QMetaObject::invokeMethod(this, &TraceRecorder::flushRequested, Qt::QueuedConnection);
 }
 
@@ -225,13 +298,16 @@ void TraceRecorder::flush()
             return;
         quint64 seq = m_lastSeq.load(std::memory_order_relaxed);
         const auto capacity = size_t(m_capacity);
-        for (TraceEvent &event : m_spare) {
-            event.seq = ++seq;
-            const size_t slot = size_t((seq - 1) % capacity);
+        // All of it at once, untouched until written: no doubling past the capacity, and no
+        // second copy while it grows.
+        if (m_history.capacity() == 0)
+            m_history.reserve(capacity);
+        for (const TraceEvent &event : m_spare) {
+            const size_t slot = size_t(seq++ % capacity);
             if (slot < m_history.size())
-                m_history[slot] = event;
+                m_history[slot] = Slot::from(event);
             else
-                m_history.push_back(event);
+                m_history.push_back(Slot::from(event));
         }
         m_spare.clear();
         // A burst can pile up far more events between two flushes than usual; keep the usual
@@ -260,7 +336,7 @@ QVector<TraceEvent> TraceRecorder::eventsSince(quint64 seq, int maxCount)
     QVector<TraceEvent> events;
     events.reserve(qsizetype(count));
     for (quint64 s = first; s < first + count; ++s)
-        events.append(m_history[size_t((s - 1) % size_t(m_capacity))]);
+        events.append(m_history[size_t((s - 1) % size_t(m_capacity))].event(s));
     return events;
 }
 

@@ -101,11 +101,12 @@ void TestTraceRecorder::requestAndTaskEventsCarryTheirFields()
     const quint64 id = recorder.requestStarted(route, 3000, 2);
     const qint64 t = recorder.now();
     recorder.taskStarted(id, 1, TaskKind::Cpu, t);
-    recorder.taskEnded(id, 1, 7, TaskStatus::TimedOut, t + 5);
+    recorder.taskEnded(id, 1, 7, TaskStatus::TimedOut, t + 5, true);
     recorder.requestEnded(id, 200);
+    recorder.taskReleased(id, 1, 7, t + 9);
 
     const QVector<TraceEvent> events = recorder.eventsSince(0);
-    QCOMPARE(events.size(), 4);
+    QCOMPARE(events.size(), 5);
     QCOMPARE(events[0].type, TraceEvent::Type::RequestStarted);
     QCOMPARE(events[0].requestId, id);
     QCOMPARE(events[0].route, route);
@@ -117,7 +118,23 @@ void TestTraceRecorder::requestAndTaskEventsCarryTheirFields()
     QCOMPARE(events[2].type, TraceEvent::Type::TaskEnded);
     QCOMPARE(events[2].lane, 7);
     QCOMPARE(events[2].status, TaskStatus::TimedOut);
+    QVERIFY(events[2].outlives);
     QCOMPARE(events[3].httpStatus, qint16(200));
+    QCOMPARE(events[4].type, TraceEvent::Type::TaskReleased);
+    QCOMPARE(events[4].timeNs, t + 9);
+    // The ring keeps one field for the route, the status and the task: each event gets back
+    // its own, and the others as a fresh TraceEvent has them.
+    QCOMPARE(events[0].task, -1);
+    QCOMPARE(events[0].httpStatus, qint16(0));
+    for (int i : { 1, 2, 4 }) {
+        QCOMPARE(events[i].task, 1);
+        QCOMPARE(events[i].route, -1);
+        QCOMPARE(events[i].httpStatus, qint16(0));
+        QCOMPARE(events[i].timeoutMs, 0);
+    }
+    QCOMPARE(events[3].task, -1);
+    QCOMPARE(events[3].route, -1);
+    QVERIFY(!events[1].outlives);
     for (int i = 0; i < events.size(); ++i)
         QCOMPARE(events[i].seq, quint64(i + 1));
     QVERIFY(events[3].timeNs >= events[0].timeNs);
