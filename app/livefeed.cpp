@@ -13,6 +13,8 @@ namespace {
 
 // How long a page cut off has to take its close frame before its connection is aborted.
 constexpr int CloseGraceMs = 1000;
+// Events published meanwhile go out together, at most this often.
+constexpr int CoalesceMs = 25;
 // RFC 6455 §7.4.1 as registered by IANA; Qt 6.4 names no constant for it.
 constexpr int TryAgainLater = 1013;
 
@@ -26,13 +28,15 @@ LiveFeed::LiveFeed(TraceRecorder &recorder, const Limits &limits, QObject *paren
     m_clock.start();
     m_coalesce.setSingleShot(true);
     m_coalesce.setTimerType(Qt::PreciseTimer);
-    m_coalesce.setInterval(25);
     connect(&m_coalesce, &QTimer::timeout, this, &LiveFeed::publish);
     // Published on whatever thread flushed; handled here, on the server's thread.
-    connect(&recorder, &TraceRecorder::eventsPublished, this, [this] {
-        if (!m_clients.isEmpty() && !m_coalesce.isActive())
-            m_coalesce.start();
-    }, Qt::QueuedConnection);
+    connect(
+        &recorder, &TraceRecorder::eventsPublished, this,
+        [this] {
+            if (!m_clients.isEmpty() && !m_coalesce.isActive())
+                m_coalesce.start(CoalesceMs);
+        },
+        Qt::QueuedConnection);
 }
 
 LiveFeed::~LiveFeed()
@@ -82,7 +86,8 @@ void LiveFeed::addClient(std::unique_ptr<QWebSocket> socket, quint64 since)
 
 void LiveFeed::removeClient(QWebSocket *socket)
 {
-    m_clients.erase(std::remove_if(m_clients.begin(), m_clients.end(), [socket](const Client &c) { return c.socket == socket; }),
+    m_clients.erase(std::remove_if(m_clients.begin(), m_clients.end(),
+                        [socket](const Client &c) { return c.socket == socket; }),
         m_clients.end());
     m_clientCount.store(int(m_clients.size()), std::memory_order_relaxed);
     socket->deleteLater();
@@ -110,10 +115,12 @@ void LiveFeed::publish()
             stalled.append(client.socket);
     }
     for (QWebSocket *socket : std::as_const(stalled))
-        drop(socket, QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("not reading; reload, or poll /api/events"));
+        drop(socket, QWebSocketProtocol::CloseCodePolicyViolated,
+            QStringLiteral("not reading; reload, or poll /api/events"));
 
     // Pages at the same point get the same message, built once.
-    struct Message {
+    struct Message
+    {
         QString text;
         qsizetype bytes;
         quint64 last;
@@ -121,7 +128,17 @@ void LiveFeed::publish()
     QHash<quint64, Message> built;
     bool more = false;
     qint64 waiting = bytesWaiting();
-    for (Client &client : m_clients) {
+    qint64 sentThisRound = 0;
+    const int count = int(m_clients.size());
+    for (int i = 0; i < count; ++i) {
+        const int index = (m_firstInRound + i) % count;
+        Client &client = m_clients[index];
+        if (sentThisRound >= MaxBytesPerRound) {
+            // The others' turn comes at once, after the thread's other work.
+            m_firstInRound = index;
+            m_coalesce.start(0);
+            return;
+        }
         if (client.socket->state() != QAbstractSocket::ConnectedState)
             continue;
         // Still taking the last message: what it missed goes in its next one.
@@ -133,7 +150,8 @@ void LiveFeed::publish()
         if (message == built.end()) {
             quint64 last = client.seq;
             bool truncated = false;
-            const QByteArray text = LiveFeed::message(m_recorder, client.seq, MaxEventsPerMessage, &last, &truncated);
+            const QByteArray text
+                = LiveFeed::message(m_recorder, client.seq, MaxEventsPerPush, &last, &truncated);
             message = built.insert(client.seq, { QString::fromUtf8(text), text.size(), last });
             more = more || truncated;
         }
@@ -152,10 +170,12 @@ void LiveFeed::publish()
         client.unsent = client.socket->bytesToWrite();
         client.tookMs = m_clock.elapsed();
         waiting += client.unsent;
+        sentThisRound += message->bytes;
         client.seq = message->last;
     }
+    m_firstInRound = 0;
     if (more && !m_coalesce.isActive())
-        m_coalesce.start();
+        m_coalesce.start(CoalesceMs);
 }
 
 bool LiveFeed::isStalled(Client &client)
@@ -169,17 +189,20 @@ bool LiveFeed::isStalled(Client &client)
     return m_clock.elapsed() - client.tookMs > m_limits.stallMs;
 }
 
-QByteArray LiveFeed::message(TraceRecorder &recorder, quint64 since, int maxEvents, quint64 *last, bool *more)
+QByteArray LiveFeed::message(
+    TraceRecorder &recorder, quint64 since, int maxEvents, quint64 *last, bool *more)
 {
     const QVector<TraceEvent> events = recorder.eventsSince(since, maxEvents);
     // Nothing new: stay where the page is, or come back to our last event if the page is ahead of
     // it (we restarted); the page tells by "last" going down and starts afresh.
     *last = events.isEmpty() ? std::min(since, recorder.lastSeq()) : events.constLast().seq;
     *more = *last < recorder.lastSeq();
-    const QByteArray lanes = QJsonDocument(TraceExport::lanesJson(recorder.lanes())).toJson(QJsonDocument::Compact);
+    const QByteArray lanes
+        = QJsonDocument(TraceExport::lanesJson(recorder.lanes())).toJson(QJsonDocument::Compact);
     QByteArray out = TraceExport::eventsJson(events, recorder.routes());
     out.prepend("{\"events\":");
-    out += ",\"lanes\":" + lanes + ",\"first\":" + QByteArray::number(events.isEmpty() ? 0 : events.constFirst().seq)
+    out += ",\"lanes\":" + lanes
+        + ",\"first\":" + QByteArray::number(events.isEmpty() ? 0 : events.constFirst().seq)
         + ",\"last\":" + QByteArray::number(*last) + ",\"more\":" + (*more ? "true" : "false")
         + ",\"now_ms\":" + QByteArray::number(double(recorder.now() / 1000) / 1000.0, 'f', 3) + '}';
     return out;

@@ -27,7 +27,15 @@ class LiveFeed : public QObject
 {
     Q_OBJECT
 public:
+    // The most events /api/events gives at once.
     static constexpr int MaxEventsPerMessage = 5000;
+    // The most a page is pushed at once (about 150 KB): a message is made, converted and copied
+    // on the server's thread, so a big one for each of many pages would hold it up.
+    static constexpr int MaxEventsPerPush = 1000;
+    // What one round writes to all pages together; the rest go in the next round, which comes
+    // as soon as the thread has looked at its other sockets. 16 new pages each sent 5000 events
+    // in one round held the server's thread for about 100 ms.
+    static constexpr qint64 MaxBytesPerRound = 512 * 1024;
     // Pages send nothing but control frames (close, ping); a few KiB is plenty.
     static constexpr qint64 MaxIncomingFrameBytes = 4 * 1024;
     static constexpr qint64 MaxIncomingMessageBytes = 16 * 1024;
@@ -55,7 +63,8 @@ public:
     quint64 refusedTotal() const { return m_refused; }
 
     // One message: {"events": [...], "lanes": [...], "last": N, "first": N, "now_ms": T}.
-    static QByteArray message(TraceRecorder &recorder, quint64 since, int maxEvents, quint64 *last, bool *more);
+    static QByteArray message(
+        TraceRecorder &recorder, quint64 since, int maxEvents, quint64 *last, bool *more);
 
 private:
     void publish();
@@ -64,7 +73,8 @@ private:
     // get through soon (a page that does not read never sees the close frame).
     void drop(QWebSocket *socket, int code, const QString &reason);
 
-    struct Client {
+    struct Client
+    {
         QWebSocket *socket;
         quint64 seq; // last event sent
         qint64 unsent = 0; // its socket's bytes to write when it last took some
@@ -75,6 +85,7 @@ private:
     TraceRecorder &m_recorder;
     const Limits m_limits;
     QVector<Client> m_clients;
+    int m_firstInRound = 0; // where the next round starts, so that every page gets its turn
     QTimer m_coalesce;
     QElapsedTimer m_clock;
     std::atomic<int> m_clientCount { 0 };

@@ -309,7 +309,7 @@ void TestHttpConnection::pipelinedCloseEndsTheConnection()
 
 void TestHttpConnection::pipelinedFloodIsAllAnswered()
 {
-    // More pipelined requests than a connection buffers (about 1.1 MiB): the server reads on as
+    // More pipelined requests than a connection buffers (144 KiB): the server reads on as
     // it answers, and misses none.
     const int count = 5000;
     const QByteArray one = request("/healthz", "X-Padding: " + QByteArray(200, 'p') + "\r\n");

@@ -2,6 +2,7 @@
 // events stream in from worker threads), the WebSocket feed and its latency under load, several
 // pages at once and closed pages forgotten, the Chrome trace's structure against the Trace Event
 // format, the spans CSV, and /metrics parsed back and checked against known traffic.
+#include "livefeed.h"
 #include "loadgenerator.h"
 #include "serverhost.h"
 #include "testserver.h"
@@ -29,6 +30,7 @@ private Q_SLOTS:
     void pollingValidatesItsParameters();
     void webSocketFollowsUnderLoad();
     void severalPagesAndClosedOnes();
+    void pagesCatchingUpTakeTurns();
     void plainGetOnTheSocketRouteIs426();
     void pageAndStaticFiles_data();
     void pageAndStaticFiles();
@@ -186,6 +188,46 @@ void TestLiveFeed::severalPagesAndClosedOnes()
     QTRY_COMPARE_WITH_TIMEOUT(m_server->liveClients(), 1, 5000);
     get(QStringLiteral("/async-worker?tasks=1&latency_ms=5"));
     QTRY_COMPARE_WITH_TIMEOUT(received[0], 10, 2000);
+}
+
+void TestLiveFeed::pagesCatchingUpTakeTurns()
+{
+    // Pages that open on a long history are pushed it in small messages, a few pages a round
+    // (the server's thread is not held up making them all at once), and each gets all of it,
+    // in order, once.
+    const quint64 start = m_recorder->lastSeq();
+    for (int i = 0; i < 4; ++i)
+        get(QStringLiteral("/async-continuation?tasks=1000&latency_ms=1"));
+    const quint64 last = m_recorder->lastSeq();
+    QVERIFY(last - start > 8000);
+    constexpr int Pages = 6;
+    std::vector<std::unique_ptr<QWebSocket>> pages;
+    QVector<quint64> expected(Pages, start + 1);
+    QVector<bool> inOrder(Pages, true);
+    int biggestMessage = 0;
+    for (int i = 0; i < Pages; ++i) {
+        auto socket = std::make_unique<QWebSocket>();
+        connect(socket.get(), &QWebSocket::textMessageReceived, this, [&, i](const QString &text) {
+            const QJsonArray events = QJsonDocument::fromJson(text.toUtf8()).object().value(QStringLiteral("events")).toArray();
+            biggestMessage = std::max(biggestMessage, int(events.size()));
+            for (const QJsonValue &value : events)
+                inOrder[i] = inOrder[i] && quint64(value.toObject().value(QStringLiteral("seq")).toInteger()) == expected[i]++;
+        });
+        QUrl url = m_server->url();
+        url.setScheme(QStringLiteral("ws"));
+        url.setPath(QStringLiteral("/api/ws"));
+        url.setQuery(QStringLiteral("since=%1").arg(start));
+        socket->open(url);
+        pages.push_back(std::move(socket));
+    }
+    for (int i = 0; i < Pages; ++i) {
+        QTRY_VERIFY_WITH_TIMEOUT(expected[i] > last, 20000);
+        QVERIFY(inOrder[i]);
+    }
+    QVERIFY(biggestMessage > 0);
+    QVERIFY2(biggestMessage <= LiveFeed::MaxEventsPerPush, qPrintable(QString::number(biggestMessage)));
+    pages.clear();
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->liveClients(), 0, 5000);
 }
 
 void TestLiveFeed::plainGetOnTheSocketRouteIs426()
