@@ -1,8 +1,8 @@
 // fanscope: the window (or, headless, just the server) and its embedded HTTP server.
 #include "commandline.h"
-#include "loadcommand.h"
 #include "fanoutstrategy.h"
 #include "idletrimmer.h"
+#include "loadcommand.h"
 #include "mainwindow.h"
 #include "scriptedrun.h"
 #include "serverhost.h"
@@ -14,8 +14,8 @@
 #include <QUrlQuery>
 
 #include <cstdio>
-#include <sys/resource.h>
 #include <memory>
+#include <sys/resource.h>
 
 namespace {
 
@@ -75,10 +75,14 @@ int main(int argc, char *argv[])
     AppOptions options = commandLine.options;
     if (!options.headless && !hasDisplay()) {
         if (!options.runPath.isEmpty()) {
-            print(stderr, QStringLiteral("fanscope: --run needs a display (DISPLAY and WAYLAND_DISPLAY are unset); try xvfb-run\n"));
+            print(stderr,
+                QStringLiteral("fanscope: --run needs a display (DISPLAY and WAYLAND_DISPLAY are "
+                               "unset); try xvfb-run\n"));
             return 2;
         }
-        print(stderr, QStringLiteral("fanscope: no display (DISPLAY and WAYLAND_DISPLAY are unset): starting headless\n"));
+        print(stderr,
+            QStringLiteral("fanscope: no display (DISPLAY and WAYLAND_DISPLAY are unset): starting "
+                           "headless\n"));
         options.headless = true;
     }
 
@@ -97,7 +101,9 @@ int main(int argc, char *argv[])
         // Checked before anything listens, so that a typo costs nothing.
         const QUrl run(options.runPath);
         if (!routes.contains(run.path())) {
-            print(stderr, QStringLiteral("fanscope: --run: '%1' is not a fan-out route (%2)\n").arg(run.path(), routes.join(QStringLiteral(", "))));
+            print(stderr,
+                QStringLiteral("fanscope: --run: '%1' is not a fan-out route (%2)\n")
+                    .arg(run.path(), routes.join(QStringLiteral(", "))));
             return 2;
         }
         const auto parsed = FanOutSpec::fromQuery(QUrlQuery(run));
@@ -108,27 +114,29 @@ int main(int argc, char *argv[])
     }
     QString error;
     if (!server.start(&error)) {
-        print(stderr, QStringLiteral("fanscope: cannot listen on %1 port %2: %3\n")
-                          .arg(options.server.address.toString())
-                          .arg(options.server.port)
-                          .arg(error));
+        print(stderr,
+            QStringLiteral("fanscope: cannot listen on %1 port %2: %3\n")
+                .arg(options.server.address.toString())
+                .arg(options.server.port)
+                .arg(error));
         return 1;
     }
+    // Before "listening on": whoever waits for that line to start (or stop) us may send SIGTERM
+    // at once, and must get an orderly stop, not the default death.
+    SignalWatcher signals;
+    QObject::connect(&signals, &SignalWatcher::terminationRequested, app.get(),
+        [](int) { QCoreApplication::quit(); });
     print(stdout, QStringLiteral("listening on %1\n").arg(server.url().toString()));
     if (server.listensBeyondLoopback())
         print(stderr, QStringLiteral("fanscope: warning: %1\n").arg(server.exposureWarning()));
-
-    SignalWatcher signals;
-    QObject::connect(&signals, &SignalWatcher::terminationRequested, app.get(), [](int) {
-        QCoreApplication::quit();
-    });
 
     std::unique_ptr<MainWindow> window;
     if (!options.headless) {
         QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/fanscope.svg")));
         // Ties the window to the installed fanscope.desktop (Wayland shells take the icon from it).
         QGuiApplication::setDesktopFileName(QStringLiteral("fanscope"));
-        const QString summary = QObject::tr("%n worker(s)", nullptr, options.server.workers) + QStringLiteral(" · ")
+        const QString summary = QObject::tr("%n worker(s)", nullptr, options.server.workers)
+            + QStringLiteral(" · ")
             + QObject::tr("%n loop thread(s)", nullptr, options.server.loopThreads);
         window = std::make_unique<MainWindow>(recorder, server.url(), routes, summary);
         if (server.listensBeyondLoopback())
@@ -140,8 +148,10 @@ int main(int argc, char *argv[])
         if (!options.runPath.isEmpty()) {
             const QUrl run(options.runPath);
             const FanOutSpec spec = std::get<FanOutSpec>(FanOutSpec::fromQuery(QUrlQuery(run)));
-            auto *scripted = new ScriptedRun(window.get(), run.path(), spec, options.screenshotFile);
-            QObject::connect(scripted, &ScriptedRun::finished, app.get(), [](int code) { QCoreApplication::exit(code); });
+            auto *scripted
+                = new ScriptedRun(window.get(), run.path(), spec, options.screenshotFile);
+            QObject::connect(scripted, &ScriptedRun::finished, app.get(),
+                [](int code) { QCoreApplication::exit(code); });
             scripted->start();
         }
     }
