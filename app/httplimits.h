@@ -8,7 +8,8 @@
 
 class AccessPolicy;
 
-struct HttpLimits {
+struct HttpLimits
+{
     // A request line or one header line beyond this is refused (414, 431); browsers send a few
     // hundred bytes, big cookies a few KiB.
     qint64 maxLineBytes = 16 * 1024;

@@ -219,7 +219,8 @@ void TestExportStream::slowReaderCostsAPieceNotTheBody()
 void TestExportStream::exportsPastTheCapAreRefused()
 {
     TraceRecorder recorder;
-    record(recorder, 20000); // a body far bigger than the socket buffers: the export stays under way
+    record(
+        recorder, 20000); // a body far bigger than the socket buffers: the export stays under way
     ServerOptions options;
     options.maxExports = 1;
     auto server = startTestServer(recorder, options);
@@ -241,10 +242,14 @@ void TestExportStream::exportsPastTheCapAreRefused()
         QCOMPARE(refused->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 503);
         QCOMPARE(refused->rawHeader("Retry-After"), QByteArray("1"));
         const QJsonObject error = QJsonDocument::fromJson(refused->readAll()).object();
-        QVERIFY2(error.value(QStringLiteral("error")).toString().contains(QLatin1String("--max-exports")), qPrintable(error.value(QStringLiteral("error")).toString()));
+        QVERIFY2(error.value(QStringLiteral("error"))
+                     .toString()
+                     .contains(QLatin1String("--max-exports")),
+            qPrintable(error.value(QStringLiteral("error")).toString()));
     }
     QCOMPARE(server->metrics()->exportsRefused.load(), 2u);
-    QVERIFY(get(QStringLiteral("/metrics"))->readAll().contains("fanscope_exports_refused_total 2\n"));
+    QVERIFY(
+        get(QStringLiteral("/metrics"))->readAll().contains("fanscope_exports_refused_total 2\n"));
 
     // The reader hangs up: its place comes back.
     reader->abort();

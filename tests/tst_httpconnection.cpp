@@ -21,7 +21,8 @@
 
 namespace {
 
-struct Response {
+struct Response
+{
     QByteArray statusLine;
     int status = 0;
     QHash<QByteArray, QByteArray> headers; // names in lower case
@@ -51,7 +52,8 @@ public:
                 return response;
             if (deadline.hasExpired() || m_socket.state() == QAbstractSocket::UnconnectedState)
                 return std::nullopt;
-            QSignalSpy(&m_socket, &QIODevice::readyRead).wait(int(std::max<qint64>(1, deadline.remainingTime())));
+            QSignalSpy(&m_socket, &QIODevice::readyRead)
+                .wait(int(std::max<qint64>(1, deadline.remainingTime())));
         }
     }
 
@@ -76,7 +78,8 @@ private:
         response.status = response.statusLine.split(' ').value(1).toInt();
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const qsizetype colon = lines.at(i).indexOf(':');
-            response.headers.insert(lines.at(i).left(colon).trimmed().toLower(), lines.at(i).mid(colon + 1).trimmed());
+            response.headers.insert(
+                lines.at(i).left(colon).trimmed().toLower(), lines.at(i).mid(colon + 1).trimmed());
         }
         const qsizetype length = head ? 0 : response.headers.value("content-length").toLongLong();
         if (m_in.size() < end + 4 + length)
@@ -90,7 +93,8 @@ private:
     QByteArray m_in;
 };
 
-QByteArray request(const QByteArray &target, const QByteArray &headers = {}, const QByteArray &method = "GET", const QByteArray &version = "HTTP/1.1")
+QByteArray request(const QByteArray &target, const QByteArray &headers = {},
+    const QByteArray &method = "GET", const QByteArray &version = "HTTP/1.1")
 {
     return method + ' ' + target + ' ' + version + "\r\nHost: 127.0.0.1\r\n" + headers + "\r\n";
 }
@@ -177,8 +181,10 @@ void TestHttpConnection::http10IsAnsweredThenClosed_data()
     QTest::addColumn<QByteArray>("target");
     QTest::addColumn<int>("status");
     QTest::addRow("answered at once") << QByteArray("/healthz") << 200;
-    QTest::addRow("answered by a worker") << QByteArray("/async-worker?tasks=2&latency_ms=50") << 200;
-    QTest::addRow("answered as a continuation") << QByteArray("/async-continuation?tasks=2&latency_ms=50") << 200;
+    QTest::addRow("answered by a worker")
+        << QByteArray("/async-worker?tasks=2&latency_ms=50") << 200;
+    QTest::addRow("answered as a continuation")
+        << QByteArray("/async-continuation?tasks=2&latency_ms=50") << 200;
     QTest::addRow("not found") << QByteArray("/nope") << 404;
     QTest::addRow("bad parameter") << QByteArray("/async-worker?tasks=x") << 400;
 }
@@ -200,7 +206,8 @@ void TestHttpConnection::http10KeepAliveKeepsTheConnection()
 {
     // As ab -k does it.
     RawClient client(m_port);
-    for (const QByteArray &target : { QByteArray("/healthz"), QByteArray("/async-worker?tasks=1&latency_ms=10"), QByteArray("/healthz") }) {
+    for (const QByteArray &target : { QByteArray("/healthz"),
+             QByteArray("/async-worker?tasks=1&latency_ms=10"), QByteArray("/healthz") }) {
         client.send(request(target, "Connection: Keep-Alive\r\n", "GET", "HTTP/1.0"));
         const auto response = client.read();
         QVERIFY(response);
@@ -233,7 +240,9 @@ void TestHttpConnection::keepAliveServesManyRequests()
     RawClient client(m_port);
     const quint16 localPort = client.socket().localPort();
     for (int i = 0; i < 20; ++i) {
-        const QByteArray target = i % 2 ? QByteArray("/healthz") : "/async-worker?tasks=2&latency_ms=5&seed=" + QByteArray::number(i);
+        const QByteArray target = i % 2
+            ? QByteArray("/healthz")
+            : "/async-worker?tasks=2&latency_ms=5&seed=" + QByteArray::number(i);
         client.send(request(target));
         const auto response = client.read();
         QVERIFY(response);
@@ -252,25 +261,29 @@ void TestHttpConnection::pipelinedAnswersComeInOrder_data()
     QTest::addColumn<QList<QByteArray>>("requests");
     QTest::addColumn<QList<QByteArray>>("markers");
     const auto fanOut = [](const char *route, int latencyMs, int seed) -> QByteArray {
-        return request(QByteArray(route) + "?tasks=2&latency_ms=" + QByteArray::number(latencyMs) + "&seed=" + QByteArray::number(seed));
+        return request(QByteArray(route) + "?tasks=2&latency_ms=" + QByteArray::number(latencyMs)
+            + "&seed=" + QByteArray::number(seed));
     };
-    const auto seed = [](int seed) -> QByteArray { return "\"seed\":\"" + QByteArray::number(seed) + '"'; };
+    const auto seed
+        = [](int seed) -> QByteArray { return "\"seed\":\"" + QByteArray::number(seed) + '"'; };
 
     QTest::addRow("slow fan-out, then a fast answer")
         << QList<QByteArray> { fanOut("/async-continuation", 300, 1), request("/healthz") }
         << QList<QByteArray> { seed(1), "ok" };
     QTest::addRow("each later one ready sooner")
-        << QList<QByteArray> { fanOut("/async-continuation", 300, 2), fanOut("/async-continuation", 150, 3), fanOut("/async-continuation", 0, 4) }
+        << QList<QByteArray> { fanOut("/async-continuation", 300, 2),
+               fanOut("/async-continuation", 150, 3), fanOut("/async-continuation", 0, 4) }
         << QList<QByteArray> { seed(2), seed(3), seed(4) };
-    QTest::addRow("worker routes and an API answer")
-        << QList<QByteArray> { fanOut("/async-worker", 200, 5), fanOut("/sequential", 0, 6), request("/api/info") }
-        << QList<QByteArray> { seed(5), seed(6), "\"routes\"" };
-    QTest::addRow("errors in between")
-        << QList<QByteArray> { fanOut("/async-scoped", 200, 7), request("/async-worker?tasks=x"), request("/nope"), request("/healthz", {}, "POST") }
-        << QList<QByteArray> { seed(7), "\"param\":\"tasks\"", "no route for /nope", "method not allowed" };
-    QTest::addRow("HEAD in between")
-        << QList<QByteArray> { fanOut("/async-worker", 200, 8), request("/healthz", {}, "HEAD"), request("/healthz") }
-        << QList<QByteArray> { seed(8), QByteArray(), "ok" };
+    QTest::addRow("worker routes and an API answer") << QList<QByteArray> {
+        fanOut("/async-worker", 200, 5), fanOut("/sequential", 0, 6), request("/api/info")
+    } << QList<QByteArray> { seed(5), seed(6), "\"routes\"" };
+    QTest::addRow("errors in between") << QList<QByteArray> { fanOut("/async-scoped", 200, 7),
+        request("/async-worker?tasks=x"), request("/nope"), request("/healthz", {}, "POST") }
+                                       << QList<QByteArray> { seed(7), "\"param\":\"tasks\"",
+                                              "no route for /nope", "method not allowed" };
+    QTest::addRow("HEAD in between") << QList<QByteArray> { fanOut("/async-worker", 200, 8),
+        request("/healthz", {}, "HEAD"), request("/healthz") }
+                                     << QList<QByteArray> { seed(8), QByteArray(), "ok" };
 }
 
 void TestHttpConnection::pipelinedAnswersComeInOrder()
@@ -295,7 +308,8 @@ void TestHttpConnection::pipelinedCloseEndsTheConnection()
 {
     // RFC 9112 §9.6: nothing after the request that says close is answered.
     RawClient client(m_port);
-    client.send(request("/async-worker?tasks=1&latency_ms=100") + request("/healthz", "Connection: close\r\n") + request("/api/info"));
+    client.send(request("/async-worker?tasks=1&latency_ms=100")
+        + request("/healthz", "Connection: close\r\n") + request("/api/info"));
     const auto first = client.read();
     QVERIFY(first);
     QCOMPARE(first->status, 200);
@@ -328,7 +342,8 @@ void TestHttpConnection::smallBodyIsSkipped()
     // A body within the limit is read past, on the same connection: Qt and we agree where the
     // next request starts.
     RawClient client(m_port);
-    client.send("POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\n\r\nhello world" + request("/healthz"));
+    client.send("POST /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 11\r\n\r\nhello world"
+        + request("/healthz"));
     const auto post = client.read();
     QVERIFY(post);
     QCOMPARE(post->status, 405);
@@ -342,19 +357,31 @@ void TestHttpConnection::refused_data()
 {
     QTest::addColumn<QByteArray>("bytes");
     QTest::addColumn<int>("status");
-    QTest::addRow("one 200 KiB header line") << request("/healthz", "X-Big: " + QByteArray(200 * 1024, 'a') + "\r\n") << 431;
-    QTest::addRow("200 KiB of headers in 1 KiB lines") << request("/healthz", QByteArray("X-Line: " + QByteArray(1024, 'b') + "\r\n").repeated(200)) << 431;
-    QTest::addRow("101 header fields") << request("/healthz", QByteArray("X: 1\r\n").repeated(101)) << 431;
-    QTest::addRow("20 KiB request line") << request("/healthz?" + QByteArray(20 * 1024, 'c')) << 414;
-    QTest::addRow("chunked body") << request("/healthz", "Transfer-Encoding: chunked\r\n", "POST") + "5\r\nhello\r\n0\r\n\r\n" << 411;
-    QTest::addRow("2 MiB Content-Length") << request("/healthz", "Content-Length: 2097152\r\n", "POST") << 413;
+    QTest::addRow("one 200 KiB header line")
+        << request("/healthz", "X-Big: " + QByteArray(200 * 1024, 'a') + "\r\n") << 431;
+    QTest::addRow("200 KiB of headers in 1 KiB lines") << request(
+        "/healthz", QByteArray("X-Line: " + QByteArray(1024, 'b') + "\r\n").repeated(200))
+                                                       << 431;
+    QTest::addRow("101 header fields")
+        << request("/healthz", QByteArray("X: 1\r\n").repeated(101)) << 431;
+    QTest::addRow("20 KiB request line")
+        << request("/healthz?" + QByteArray(20 * 1024, 'c')) << 414;
+    QTest::addRow("chunked body") << request("/healthz", "Transfer-Encoding: chunked\r\n", "POST")
+            + "5\r\nhello\r\n0\r\n\r\n"
+                                  << 411;
+    QTest::addRow("2 MiB Content-Length")
+        << request("/healthz", "Content-Length: 2097152\r\n", "POST") << 413;
     QTest::addRow("malformed request line") << QByteArray("GET /healthz\r\n\r\n") << 400;
     QTest::addRow("folded header") << request("/healthz", "X-A: a\r\n b\r\n") << 400;
-    QTest::addRow("two Content-Lengths") << request("/healthz", "Content-Length: 0\r\nContent-Length: 5\r\n") << 400;
+    QTest::addRow("two Content-Lengths")
+        << request("/healthz", "Content-Length: 0\r\nContent-Length: 5\r\n") << 400;
     QTest::addRow("HTTP/2.0") << request("/healthz", {}, "GET", "HTTP/2.0") << 505;
     // The client has not sent the body: it is told not to before it does (RFC 9110 §10.1.1).
-    QTest::addRow("Expect with a body too large") << request("/healthz", "Content-Length: 2097152\r\nExpect: 100-continue\r\n", "POST") << 417;
-    QTest::addRow("unknown expectation") << request("/healthz", "Content-Length: 5\r\nExpect: a-miracle\r\n", "POST") << 417;
+    QTest::addRow("Expect with a body too large")
+        << request("/healthz", "Content-Length: 2097152\r\nExpect: 100-continue\r\n", "POST")
+        << 417;
+    QTest::addRow("unknown expectation")
+        << request("/healthz", "Content-Length: 5\r\nExpect: a-miracle\r\n", "POST") << 417;
 }
 
 void TestHttpConnection::refused()
@@ -376,7 +403,8 @@ void TestHttpConnection::refusalWaitsForEarlierAnswers()
 {
     // The refusal is the answer to the request it refuses: it comes after the earlier answers.
     RawClient client(m_port);
-    client.send(request("/async-worker?tasks=1&latency_ms=200&seed=11") + request("/healthz", "X-Big: " + QByteArray(100 * 1024, 'a') + "\r\n"));
+    client.send(request("/async-worker?tasks=1&latency_ms=200&seed=11")
+        + request("/healthz", "X-Big: " + QByteArray(100 * 1024, 'a') + "\r\n"));
     const auto first = client.read();
     QVERIFY(first);
     QCOMPARE(first->status, 200);
@@ -425,12 +453,16 @@ void TestHttpConnection::hugeBodyIsRefusedWithoutBuffering()
     QVERIFY2(answer.startsWith("HTTP/1.1 413 "), answer.left(200).constData());
     QVERIFY(answer.contains("\r\nConnection: close\r\n"));
     // Qt alone keeps the body twice over (socket buffer and request body): 64 MiB for 32.
-    QVERIFY2(sent >= 8 * 1024 * 1024, qPrintable(QStringLiteral("only %1 bytes of body sent").arg(sent)));
+    QVERIFY2(sent >= 8 * 1024 * 1024,
+        qPrintable(QStringLiteral("only %1 bytes of body sent").arg(sent)));
 #if defined(__SANITIZE_ADDRESS__)
     // AddressSanitizer keeps freed buffers in quarantine: the resident size says nothing here.
     Q_UNUSED(grownKiB)
 #else
-    QVERIFY2(grownKiB < 8 * 1024, qPrintable(QStringLiteral("memory grew by %1 KiB for %2 KiB of body").arg(grownKiB).arg(sent / 1024)));
+    QVERIFY2(grownKiB < 8 * 1024,
+        qPrintable(QStringLiteral("memory grew by %1 KiB for %2 KiB of body")
+                       .arg(grownKiB)
+                       .arg(sent / 1024)));
 #endif
     verifyHealthy();
 }
@@ -479,21 +511,37 @@ void TestHttpConnection::hostIsChecked_data()
     // "PORT" is replaced with the server's port.
     QTest::addColumn<QByteArray>("bytes");
     QTest::addColumn<int>("status");
-    const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
-    QTest::addRow("foreign Host") << QByteArray("GET /healthz HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
-    QTest::addRow("foreign Host with our port") << QByteArray("GET /api/info HTTP/1.1\r\nHost: evil.example:PORT\r\n\r\n") << 421;
-    QTest::addRow("foreign Host on the page") << QByteArray("GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
-    QTest::addRow("foreign Host on a fan-out") << QByteArray("GET /async-worker?tasks=1 HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
-    QTest::addRow("foreign Host on /metrics") << QByteArray("GET /metrics HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
-    QTest::addRow("foreign Host on the live feed") << QByteArray("GET /api/ws HTTP/1.1\r\nHost: evil.example:PORT\r\n" + upgrade + "\r\n") << 421;
-    QTest::addRow("foreign Host over HTTP/1.0") << QByteArray("GET /healthz HTTP/1.0\r\nHost: evil.example\r\n\r\n") << 421;
+    const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                               "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+    QTest::addRow("foreign Host") << QByteArray(
+        "GET /healthz HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+                                  << 421;
+    QTest::addRow("foreign Host with our port")
+        << QByteArray("GET /api/info HTTP/1.1\r\nHost: evil.example:PORT\r\n\r\n") << 421;
+    QTest::addRow("foreign Host on the page")
+        << QByteArray("GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
+    QTest::addRow("foreign Host on a fan-out")
+        << QByteArray("GET /async-worker?tasks=1 HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
+    QTest::addRow("foreign Host on /metrics")
+        << QByteArray("GET /metrics HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 421;
+    QTest::addRow("foreign Host on the live feed")
+        << QByteArray("GET /api/ws HTTP/1.1\r\nHost: evil.example:PORT\r\n" + upgrade + "\r\n")
+        << 421;
+    QTest::addRow("foreign Host over HTTP/1.0")
+        << QByteArray("GET /healthz HTTP/1.0\r\nHost: evil.example\r\n\r\n") << 421;
     QTest::addRow("no Host") << QByteArray("GET /healthz HTTP/1.1\r\n\r\n") << 400;
-    QTest::addRow("two Hosts") << QByteArray("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n\r\n") << 400;
-    QTest::addRow("our address with the port") << QByteArray("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\n\r\n") << 200;
-    QTest::addRow("localhost") << QByteArray("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n") << 200;
-    QTest::addRow("localhost with the port") << QByteArray("GET /healthz HTTP/1.1\r\nHost: localhost:PORT\r\n\r\n") << 200;
+    QTest::addRow("two Hosts") << QByteArray(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: 127.0.0.1\r\n\r\n")
+                               << 400;
+    QTest::addRow("our address with the port")
+        << QByteArray("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\n\r\n") << 200;
+    QTest::addRow("localhost") << QByteArray("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                               << 200;
+    QTest::addRow("localhost with the port")
+        << QByteArray("GET /healthz HTTP/1.1\r\nHost: localhost:PORT\r\n\r\n") << 200;
     QTest::addRow("HTTP/1.0 without Host") << QByteArray("GET /healthz HTTP/1.0\r\n\r\n") << 200;
-    QTest::addRow("live feed for localhost") << QByteArray("GET /api/ws HTTP/1.1\r\nHost: localhost:PORT\r\n" + upgrade + "\r\n") << 101;
+    QTest::addRow("live feed for localhost")
+        << QByteArray("GET /api/ws HTTP/1.1\r\nHost: localhost:PORT\r\n" + upgrade + "\r\n") << 101;
 }
 
 void TestHttpConnection::hostIsChecked()
@@ -521,18 +569,37 @@ void TestHttpConnection::originIsChecked_data()
     QTest::addColumn<QByteArray>("headers"); // "PORT" is replaced with the server's port
     QTest::addColumn<int>("status");
     QTest::addColumn<QByteArray>("param");
-    const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+    const QByteArray upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                               "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
     const QByteArray fanOut = "/async-continuation?tasks=1&latency_ms=1";
-    QTest::addRow("foreign Origin on the live feed") << QByteArray("/api/ws") << "Origin: http://evil.example\r\n" + upgrade << 403 << QByteArray("Origin");
-    QTest::addRow("null Origin on the live feed") << QByteArray("/api/ws") << "Origin: null\r\n" + upgrade << 403 << QByteArray("Origin");
-    QTest::addRow("another port's Origin on the live feed") << QByteArray("/api/ws") << "Origin: http://localhost:1\r\n" + upgrade << 403 << QByteArray("Origin");
-    QTest::addRow("our Origin on the live feed") << QByteArray("/api/ws") << "Origin: http://127.0.0.1:PORT\r\n" + upgrade << 101 << QByteArray();
-    QTest::addRow("foreign Origin on a fan-out") << fanOut << QByteArray("Origin: http://evil.example\r\n") << 403 << QByteArray("Origin");
-    QTest::addRow("foreign Origin on a worker fan-out") << QByteArray("/thread-pool?tasks=1") << QByteArray("Origin: http://evil.example\r\n") << 403 << QByteArray("Origin");
-    QTest::addRow("cross-site fetch of a fan-out") << fanOut << QByteArray("Sec-Fetch-Site: cross-site\r\n") << 403 << QByteArray("Sec-Fetch-Site");
-    QTest::addRow("same-origin fetch of a fan-out") << fanOut << QByteArray("Sec-Fetch-Site: same-origin\r\nOrigin: http://localhost:PORT\r\n") << 200 << QByteArray();
-    QTest::addRow("typed-in fan-out") << fanOut << QByteArray("Sec-Fetch-Site: none\r\n") << 200 << QByteArray();
-    QTest::addRow("foreign Origin reading health") << QByteArray("/healthz") << QByteArray("Origin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n") << 200 << QByteArray();
+    QTest::addRow("foreign Origin on the live feed")
+        << QByteArray("/api/ws") << "Origin: http://evil.example\r\n" + upgrade << 403
+        << QByteArray("Origin");
+    QTest::addRow("null Origin on the live feed")
+        << QByteArray("/api/ws") << "Origin: null\r\n" + upgrade << 403 << QByteArray("Origin");
+    QTest::addRow("another port's Origin on the live feed")
+        << QByteArray("/api/ws") << "Origin: http://localhost:1\r\n" + upgrade << 403
+        << QByteArray("Origin");
+    QTest::addRow("our Origin on the live feed")
+        << QByteArray("/api/ws") << "Origin: http://127.0.0.1:PORT\r\n" + upgrade << 101
+        << QByteArray();
+    QTest::addRow("foreign Origin on a fan-out")
+        << fanOut << QByteArray("Origin: http://evil.example\r\n") << 403 << QByteArray("Origin");
+    QTest::addRow("foreign Origin on a worker fan-out")
+        << QByteArray("/thread-pool?tasks=1") << QByteArray("Origin: http://evil.example\r\n")
+        << 403 << QByteArray("Origin");
+    QTest::addRow("cross-site fetch of a fan-out")
+        << fanOut << QByteArray("Sec-Fetch-Site: cross-site\r\n") << 403
+        << QByteArray("Sec-Fetch-Site");
+    QTest::addRow("same-origin fetch of a fan-out")
+        << fanOut << QByteArray("Sec-Fetch-Site: same-origin\r\nOrigin: http://localhost:PORT\r\n")
+        << 200 << QByteArray();
+    QTest::addRow("typed-in fan-out")
+        << fanOut << QByteArray("Sec-Fetch-Site: none\r\n") << 200 << QByteArray();
+    QTest::addRow("foreign Origin reading health")
+        << QByteArray("/healthz")
+        << QByteArray("Origin: http://evil.example\r\nSec-Fetch-Site: cross-site\r\n") << 200
+        << QByteArray();
 }
 
 void TestHttpConnection::originIsChecked()
@@ -548,7 +615,8 @@ void TestHttpConnection::originIsChecked()
     QCOMPARE(response->status, status);
     if (status == 403) {
         QCOMPARE(response->statusLine, QByteArray("HTTP/1.1 403 Forbidden"));
-        QVERIFY2(response->body.contains(QByteArray("\"param\":\"" + param + '"')), response->body.constData());
+        QVERIFY2(response->body.contains(QByteArray("\"param\":\"" + param + '"')),
+            response->body.constData());
         QVERIFY(!response->headers.contains("access-control-allow-origin"));
         QVERIFY(client.closedByServer());
     }
@@ -566,20 +634,23 @@ void TestHttpConnection::allowedHostsAndOriginsAreServed()
     const quint16 port = quint16(server->url().port());
 
     RawClient lan(port);
-    lan.send("GET /healthz HTTP/1.1\r\nHost: fanscope.lan:" + QByteArray::number(port) + "\r\n\r\n");
+    lan.send(
+        "GET /healthz HTTP/1.1\r\nHost: fanscope.lan:" + QByteArray::number(port) + "\r\n\r\n");
     auto response = lan.read();
     QVERIFY(response);
     QCOMPARE(response->status, 200);
 
     RawClient dashboard(port);
-    dashboard.send(request("/async-continuation?tasks=1&latency_ms=1", "Origin: https://dash.example\r\nSec-Fetch-Site: cross-site\r\n"));
+    dashboard.send(request("/async-continuation?tasks=1&latency_ms=1",
+        "Origin: https://dash.example\r\nSec-Fetch-Site: cross-site\r\n"));
     response = dashboard.read();
     QVERIFY(response);
     QCOMPARE(response->status, 200);
 
     // Others are still refused.
     RawClient other(port);
-    other.send(request("/async-continuation?tasks=1&latency_ms=1", "Origin: https://evil.example\r\n"));
+    other.send(
+        request("/async-continuation?tasks=1&latency_ms=1", "Origin: https://evil.example\r\n"));
     response = other.read();
     QVERIFY(response);
     QCOMPARE(response->status, 403);
@@ -616,7 +687,8 @@ void TestHttpConnection::headMustArriveInTime()
     QCOMPARE(response->headers.value("connection"), QByteArray("close"));
     QVERIFY2(response->body.contains("\"error\""), response->body.constData());
     // Well before the whole head (about 12 s at this pace) and not before the deadline.
-    QVERIFY2(sent < head.size() / 2, qPrintable(QStringLiteral("%1 of %2 bytes sent").arg(sent).arg(head.size())));
+    QVERIFY2(sent < head.size() / 2,
+        qPrintable(QStringLiteral("%1 of %2 bytes sent").arg(sent).arg(head.size())));
     QVERIFY(clock.elapsed() >= 500);
     QVERIFY(slow.closedByServer());
 

@@ -84,13 +84,17 @@ LoadReport TestLiveFeed::load(const QString &path, int requests, int concurrency
 void TestLiveFeed::pollingLosesAndRepeatsNothing()
 {
     const quint64 start = m_recorder->lastSeq();
-    QFuture<LoadReport> running = QtConcurrent::run([this] { return load(QStringLiteral("/async-continuation?tasks=4&latency_ms=20"), 600, 60); });
+    QFuture<LoadReport> running = QtConcurrent::run([this] {
+        return load(QStringLiteral("/async-continuation?tasks=4&latency_ms=20"), 600, 60);
+    });
     // Poll in small pages while the load writes from many threads.
     QVector<quint64> seen;
     quint64 since = start;
     for (;;) {
         const bool loadWasOver = running.isFinished(); // so this poll sees its last events
-        const QJsonObject page = QJsonDocument::fromJson(get(QStringLiteral("/api/events?max=173&since=%1").arg(since))).object();
+        const QJsonObject page = QJsonDocument::fromJson(
+            get(QStringLiteral("/api/events?max=173&since=%1").arg(since)))
+                                     .object();
         for (const QJsonValue &event : page.value(QStringLiteral("events")).toArray())
             seen.append(quint64(event.toObject().value(QStringLiteral("seq")).toInteger()));
         since = quint64(page.value(QStringLiteral("last")).toInteger());
@@ -107,13 +111,16 @@ void TestLiveFeed::pollingLosesAndRepeatsNothing()
 void TestLiveFeed::pollingValidatesItsParameters()
 {
     int status = 0;
-    const QJsonObject bad = QJsonDocument::fromJson(get(QStringLiteral("/api/events?since=minus"), &status)).object();
+    const QJsonObject bad
+        = QJsonDocument::fromJson(get(QStringLiteral("/api/events?since=minus"), &status)).object();
     QCOMPARE(status, 400);
     QCOMPARE(bad.value(QStringLiteral("param")).toString(), QStringLiteral("since"));
     get(QStringLiteral("/api/events?max=0"), &status);
     QCOMPARE(status, 400);
     // Ahead of the server (it restarted, say): nothing, and where the server is.
-    const QJsonObject ahead = QJsonDocument::fromJson(get(QStringLiteral("/api/events?since=18446744073709551615"), &status)).object();
+    const QJsonObject ahead = QJsonDocument::fromJson(
+        get(QStringLiteral("/api/events?since=18446744073709551615"), &status))
+                                  .object();
     QCOMPARE(status, 200);
     QVERIFY(ahead.value(QStringLiteral("events")).toArray().isEmpty());
     QCOMPARE(quint64(ahead.value(QStringLiteral("last")).toInteger()), m_recorder->lastSeq());
@@ -133,9 +140,13 @@ void TestLiveFeed::webSocketFollowsUnderLoad()
     QVector<double> lagsMs;
     connect(&socket, &QWebSocket::textMessageReceived, this, [&](const QString &text) {
         const double nowMs = double(m_recorder->now()) / 1e6; // one clock: same process
-        for (const QJsonValue &value : QJsonDocument::fromJson(text.toUtf8()).object().value(QStringLiteral("events")).toArray()) {
+        for (const QJsonValue &value : QJsonDocument::fromJson(text.toUtf8())
+                                           .object()
+                                           .value(QStringLiteral("events"))
+                                           .toArray()) {
             const QJsonObject event = value.toObject();
-            inOrder = inOrder && quint64(event.value(QStringLiteral("seq")).toInteger()) == expected++;
+            inOrder
+                = inOrder && quint64(event.value(QStringLiteral("seq")).toInteger()) == expected++;
             lagsMs.append(nowMs - event.value(QStringLiteral("t_ms")).toDouble());
         }
     });
@@ -144,7 +155,9 @@ void TestLiveFeed::webSocketFollowsUnderLoad()
     QTRY_COMPARE_WITH_TIMEOUT(m_server->liveClients(), 1, 5000);
 
     // 3000 requests, 300 at once, 36,000 events in about a second.
-    QFuture<LoadReport> running = QtConcurrent::run([this] { return load(QStringLiteral("/async-continuation?tasks=5&latency_ms=100"), 3000, 300); });
+    QFuture<LoadReport> running = QtConcurrent::run([this] {
+        return load(QStringLiteral("/async-continuation?tasks=5&latency_ms=100"), 3000, 300);
+    });
     QTRY_VERIFY_WITH_TIMEOUT(running.isFinished(), 60000);
     QCOMPARE(running.result().answered(), 3000);
     QTRY_COMPARE_WITH_TIMEOUT(expected, m_recorder->lastSeq() + 1, 5000);
@@ -152,7 +165,8 @@ void TestLiveFeed::webSocketFollowsUnderLoad()
     std::sort(lagsMs.begin(), lagsMs.end());
     const double p99 = lagsMs.at(int(lagsMs.size() * 0.99));
     const double worst = lagsMs.constLast();
-    qInfo("feed lag under load: p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d events", lagsMs.at(lagsMs.size() / 2), p99, worst, int(lagsMs.size()));
+    qInfo("feed lag under load: p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d events",
+        lagsMs.at(lagsMs.size() / 2), p99, worst, int(lagsMs.size()));
     socket.close();
     QTRY_COMPARE_WITH_TIMEOUT(m_server->liveClients(), 0, 5000);
 #ifdef FANSCOPE_SANITIZER
@@ -169,9 +183,14 @@ void TestLiveFeed::severalPagesAndClosedOnes()
     QVector<int> received(3, 0);
     for (int i = 0; i < 3; ++i) {
         auto socket = std::make_unique<QWebSocket>();
-        connect(socket.get(), &QWebSocket::textMessageReceived, this, [&received, i](const QString &text) {
-            received[i] += int(QJsonDocument::fromJson(text.toUtf8()).object().value(QStringLiteral("events")).toArray().size());
-        });
+        connect(socket.get(), &QWebSocket::textMessageReceived, this,
+            [&received, i](const QString &text) {
+                received[i] += int(QJsonDocument::fromJson(text.toUtf8())
+                                       .object()
+                                       .value(QStringLiteral("events"))
+                                       .toArray()
+                                       .size());
+            });
         QUrl url = m_server->url();
         url.setScheme(QStringLiteral("ws"));
         url.setPath(QStringLiteral("/api/ws"));
@@ -208,10 +227,15 @@ void TestLiveFeed::pagesCatchingUpTakeTurns()
     for (int i = 0; i < Pages; ++i) {
         auto socket = std::make_unique<QWebSocket>();
         connect(socket.get(), &QWebSocket::textMessageReceived, this, [&, i](const QString &text) {
-            const QJsonArray events = QJsonDocument::fromJson(text.toUtf8()).object().value(QStringLiteral("events")).toArray();
+            const QJsonArray events = QJsonDocument::fromJson(text.toUtf8())
+                                          .object()
+                                          .value(QStringLiteral("events"))
+                                          .toArray();
             biggestMessage = std::max(biggestMessage, int(events.size()));
             for (const QJsonValue &value : events)
-                inOrder[i] = inOrder[i] && quint64(value.toObject().value(QStringLiteral("seq")).toInteger()) == expected[i]++;
+                inOrder[i] = inOrder[i]
+                    && quint64(value.toObject().value(QStringLiteral("seq")).toInteger())
+                        == expected[i]++;
         });
         QUrl url = m_server->url();
         url.setScheme(QStringLiteral("ws"));
@@ -225,7 +249,8 @@ void TestLiveFeed::pagesCatchingUpTakeTurns()
         QVERIFY(inOrder[i]);
     }
     QVERIFY(biggestMessage > 0);
-    QVERIFY2(biggestMessage <= LiveFeed::MaxEventsPerPush, qPrintable(QString::number(biggestMessage)));
+    QVERIFY2(
+        biggestMessage <= LiveFeed::MaxEventsPerPush, qPrintable(QString::number(biggestMessage)));
     pages.clear();
     QTRY_COMPARE_WITH_TIMEOUT(m_server->liveClients(), 0, 5000);
 }
@@ -233,7 +258,8 @@ void TestLiveFeed::pagesCatchingUpTakeTurns()
 void TestLiveFeed::plainGetOnTheSocketRouteIs426()
 {
     int status = 0;
-    const QJsonObject body = QJsonDocument::fromJson(get(QStringLiteral("/api/ws"), &status)).object();
+    const QJsonObject body
+        = QJsonDocument::fromJson(get(QStringLiteral("/api/ws"), &status)).object();
     QCOMPARE(status, 426);
     QVERIFY(!body.value(QStringLiteral("error")).toString().isEmpty());
 }
@@ -244,10 +270,13 @@ void TestLiveFeed::pageAndStaticFiles_data()
     QTest::addColumn<int>("status");
     QTest::addColumn<QByteArray>("type");
     QTest::addRow("page") << QStringLiteral("/") << 200 << QByteArray("text/html");
-    QTest::addRow("script") << QStringLiteral("/static/app.js") << 200 << QByteArray("text/javascript");
+    QTest::addRow("script") << QStringLiteral("/static/app.js") << 200
+                            << QByteArray("text/javascript");
     QTest::addRow("style") << QStringLiteral("/static/app.css") << 200 << QByteArray("text/css");
-    QTest::addRow("missing") << QStringLiteral("/static/nope.js") << 404 << QByteArray("application/json");
-    QTest::addRow("traversal") << QStringLiteral("/static/..%2Fapp.js") << 404 << QByteArray("application/json");
+    QTest::addRow("missing") << QStringLiteral("/static/nope.js") << 404
+                             << QByteArray("application/json");
+    QTest::addRow("traversal") << QStringLiteral("/static/..%2Fapp.js") << 404
+                               << QByteArray("application/json");
     QTest::addRow("info") << QStringLiteral("/api/info") << 200 << QByteArray("application/json");
 }
 
@@ -264,7 +293,9 @@ void TestLiveFeed::pageAndStaticFiles()
     if (path == QLatin1String("/"))
         QVERIFY(body.contains("/static/app.js") && body.contains("<canvas"));
     if (path == QLatin1String("/api/info"))
-        QCOMPARE(QJsonDocument::fromJson(body).object().value(QStringLiteral("routes")).toArray().size(), int(m_server->strategies().size()));
+        QCOMPARE(
+            QJsonDocument::fromJson(body).object().value(QStringLiteral("routes")).toArray().size(),
+            int(m_server->strategies().size()));
 }
 
 void TestLiveFeed::chromeTraceFollowsTheFormat()
@@ -275,7 +306,8 @@ void TestLiveFeed::chromeTraceFollowsTheFormat()
     get(QStringLiteral("/thread-pool?tasks=2&latency_ms=200&timeout_ms=50"));
     int status = 0;
     QByteArray type;
-    const QJsonDocument document = QJsonDocument::fromJson(get(QStringLiteral("/api/trace"), &status, &type));
+    const QJsonDocument document
+        = QJsonDocument::fromJson(get(QStringLiteral("/api/trace"), &status, &type));
     QCOMPARE(status, 200);
     QVERIFY(type.startsWith("application/json"));
     const QJsonArray events = document.object().value(QStringLiteral("traceEvents")).toArray();
@@ -289,10 +321,15 @@ void TestLiveFeed::chromeTraceFollowsTheFormat()
         const QJsonObject event = value.toObject();
         const QString ph = event.value(QStringLiteral("ph")).toString();
         const int tid = event.value(QStringLiteral("tid")).toInt(-1);
-        QVERIFY(event.contains(QStringLiteral("pid")) && tid >= 0 && event.contains(QStringLiteral("name")));
+        QVERIFY(event.contains(QStringLiteral("pid")) && tid >= 0
+            && event.contains(QStringLiteral("name")));
         if (ph == QLatin1String("M")) {
             if (event.value(QStringLiteral("name")).toString() == QLatin1String("thread_name")) {
-                QVERIFY(!event.value(QStringLiteral("args")).toObject().value(QStringLiteral("name")).toString().isEmpty());
+                QVERIFY(!event.value(QStringLiteral("args"))
+                             .toObject()
+                             .value(QStringLiteral("name"))
+                             .toString()
+                             .isEmpty());
                 namedThreads.insert(tid);
             }
             continue;
@@ -306,23 +343,33 @@ void TestLiveFeed::chromeTraceFollowsTheFormat()
             const double dur = event.value(QStringLiteral("dur")).toDouble(-1);
             QVERIFY(dur >= 0);
             completeByThread[tid].append({ ts, ts + dur });
-            QVERIFY(args.contains(QStringLiteral("request_id")) && args.contains(QStringLiteral("route")));
+            QVERIFY(args.contains(QStringLiteral("request_id"))
+                && args.contains(QStringLiteral("route")));
             if (event.value(QStringLiteral("cat")).toString() == QLatin1String("task"))
-                QVERIFY(args.contains(QStringLiteral("account")) && args.contains(QStringLiteral("status")));
+                QVERIFY(args.contains(QStringLiteral("account"))
+                    && args.contains(QStringLiteral("status")));
         } else if (ph == QLatin1String("b")) {
             ++async;
-            const QString id = event.value(QStringLiteral("id2")).toObject().value(QStringLiteral("local")).toString();
+            const QString id = event.value(QStringLiteral("id2"))
+                                   .toObject()
+                                   .value(QStringLiteral("local"))
+                                   .toString();
             QVERIFY(!id.isEmpty());
             QVERIFY2(!asyncBegins.contains(id), "async ids are unique");
             asyncBegins.insert(id, event);
-            QVERIFY(args.contains(QStringLiteral("account")) || args.contains(QStringLiteral("http_status")));
+            QVERIFY(args.contains(QStringLiteral("account"))
+                || args.contains(QStringLiteral("http_status")));
         } else if (ph == QLatin1String("e")) {
-            const QString id = event.value(QStringLiteral("id2")).toObject().value(QStringLiteral("local")).toString();
+            const QString id = event.value(QStringLiteral("id2"))
+                                   .toObject()
+                                   .value(QStringLiteral("local"))
+                                   .toString();
             QVERIFY2(asyncBegins.contains(id), "every end has its begin");
             const QJsonObject begin = asyncBegins.take(id);
             QCOMPARE(event.value(QStringLiteral("cat")), begin.value(QStringLiteral("cat")));
             QCOMPARE(event.value(QStringLiteral("name")), begin.value(QStringLiteral("name")));
-            QVERIFY(event.value(QStringLiteral("ts")).toDouble() >= begin.value(QStringLiteral("ts")).toDouble());
+            QVERIFY(event.value(QStringLiteral("ts")).toDouble()
+                >= begin.value(QStringLiteral("ts")).toDouble());
         } else {
             QFAIL(qPrintable(QStringLiteral("unexpected phase ") + ph));
         }
@@ -339,8 +386,11 @@ void TestLiveFeed::chromeTraceFollowsTheFormat()
                 // Microseconds as doubles: allow for rounding, not for overlap.
                 QVERIFY2(spans[j].second <= spans[i].second + 0.01,
                     qPrintable(QStringLiteral("thread %1: [%2, %3] and [%4, %5] partly overlap")
-                                   .arg(it.key()).arg(spans[i].first, 0, 'f', 3).arg(spans[i].second, 0, 'f', 3)
-                                   .arg(spans[j].first, 0, 'f', 3).arg(spans[j].second, 0, 'f', 3)));
+                                   .arg(it.key())
+                                   .arg(spans[i].first, 0, 'f', 3)
+                                   .arg(spans[i].second, 0, 'f', 3)
+                                   .arg(spans[j].first, 0, 'f', 3)
+                                   .arg(spans[j].second, 0, 'f', 3)));
             }
         }
     }
@@ -350,10 +400,13 @@ void TestLiveFeed::spansCsv()
 {
     int status = 0;
     QByteArray type;
-    const QList<QByteArray> lines = get(QStringLiteral("/api/trace.csv"), &status, &type).trimmed().split('\n');
+    const QList<QByteArray> lines
+        = get(QStringLiteral("/api/trace.csv"), &status, &type).trimmed().split('\n');
     QCOMPARE(status, 200);
     QVERIFY(type.startsWith("text/csv"));
-    QCOMPARE(lines.constFirst(), QByteArray("type,request_id,route,task,account,kind,status,http_status,thread,start_ms,end_ms,duration_ms,released_ms"));
+    QCOMPARE(lines.constFirst(),
+        QByteArray("type,request_id,route,task,account,kind,status,http_status,thread,start_ms,end_"
+                   "ms,duration_ms,released_ms"));
     int tasks = 0;
     for (const QByteArray &line : lines.mid(1)) {
         QCOMPARE(line.count(','), 12);
@@ -371,7 +424,8 @@ void TestLiveFeed::metricsMatchTheTraffic()
         const QString text = QString::fromUtf8(get(QStringLiteral("/metrics"), &status, &type));
         if (status != 200 || !type.startsWith("text/plain; version=0.0.4"))
             return samples;
-        static const QRegularExpression line(QStringLiteral("^([a-z_]+(?:\\{[^}]*\\})?) ([0-9.e+-]+)$"));
+        static const QRegularExpression line(
+            QStringLiteral("^([a-z_]+(?:\\{[^}]*\\})?) ([0-9.e+-]+)$"));
         for (const QString &row : text.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
             if (row.startsWith(QLatin1Char('#')))
                 continue;
@@ -392,24 +446,43 @@ void TestLiveFeed::metricsMatchTheTraffic()
     get(QStringLiteral("/no/such/path"));
     const QMap<QString, double> after = scrape();
     auto delta = [&](const QString &key) { return after.value(key) - before.value(key); };
-    QCOMPARE(delta(QStringLiteral("fanscope_http_requests_total{route=\"/async-worker-simple\",code=\"200\"}")), 5.0);
-    QCOMPARE(delta(QStringLiteral("fanscope_http_requests_total{route=\"/async-worker-simple\",code=\"400\"}")), 2.0);
-    QCOMPARE(delta(QStringLiteral("fanscope_http_requests_total{route=\"unmatched\",code=\"404\"}")), 1.0);
+    QCOMPARE(delta(QStringLiteral(
+                 "fanscope_http_requests_total{route=\"/async-worker-simple\",code=\"200\"}")),
+        5.0);
+    QCOMPARE(delta(QStringLiteral(
+                 "fanscope_http_requests_total{route=\"/async-worker-simple\",code=\"400\"}")),
+        2.0);
+    QCOMPARE(
+        delta(QStringLiteral("fanscope_http_requests_total{route=\"unmatched\",code=\"404\"}")),
+        1.0);
     QCOMPARE(delta(QStringLiteral("fanscope_tasks_total{status=\"ok\"}")), 20.0);
     const QString route = QStringLiteral("route=\"/async-worker-simple\"");
-    QCOMPARE(after.value(QStringLiteral("fanscope_request_duration_seconds_count{%1}").arg(route)), 5.0);
-    const double sum = after.value(QStringLiteral("fanscope_request_duration_seconds_sum{%1}").arg(route));
+    QCOMPARE(
+        after.value(QStringLiteral("fanscope_request_duration_seconds_count{%1}").arg(route)), 5.0);
+    const double sum
+        = after.value(QStringLiteral("fanscope_request_duration_seconds_sum{%1}").arg(route));
     QVERIFY2(sum >= 5 * 0.030 && sum < 5 * 1.0, qPrintable(QString::number(sum)));
     // Buckets are cumulative: none below 30 ms, all five by 1 s, +Inf is the count.
-    QCOMPARE(after.value(QStringLiteral("fanscope_request_duration_seconds_bucket{%1,le=\"0.025\"}").arg(route)), 0.0);
-    QCOMPARE(after.value(QStringLiteral("fanscope_request_duration_seconds_bucket{%1,le=\"1\"}").arg(route)), 5.0);
-    QCOMPARE(after.value(QStringLiteral("fanscope_request_duration_seconds_bucket{%1,le=\"+Inf\"}").arg(route)), 5.0);
+    QCOMPARE(
+        after.value(
+            QStringLiteral("fanscope_request_duration_seconds_bucket{%1,le=\"0.025\"}").arg(route)),
+        0.0);
+    QCOMPARE(
+        after.value(
+            QStringLiteral("fanscope_request_duration_seconds_bucket{%1,le=\"1\"}").arg(route)),
+        5.0);
+    QCOMPARE(
+        after.value(
+            QStringLiteral("fanscope_request_duration_seconds_bucket{%1,le=\"+Inf\"}").arg(route)),
+        5.0);
     QCOMPARE(after.value(QStringLiteral("fanscope_workers")), 5.0);
     QCOMPARE(after.value(QStringLiteral("fanscope_busy_workers")), 0.0);
     QCOMPARE(after.value(QStringLiteral("fanscope_queue_depth")), 0.0);
     // Each answered request left its start, its four tasks' starts and ends, and its end.
-    QVERIFY2(delta(QStringLiteral("fanscope_trace_events")) >= 5 * 10, qPrintable(QString::number(delta(QStringLiteral("fanscope_trace_events")))));
-    QCOMPARE(after.value(QStringLiteral("fanscope_trace_events_capacity")), double(TraceRecorder::DefaultCapacity));
+    QVERIFY2(delta(QStringLiteral("fanscope_trace_events")) >= 5 * 10,
+        qPrintable(QString::number(delta(QStringLiteral("fanscope_trace_events")))));
+    QCOMPARE(after.value(QStringLiteral("fanscope_trace_events_capacity")),
+        double(TraceRecorder::DefaultCapacity));
     QCOMPARE(after.value(QStringLiteral("fanscope_exports_in_flight")), 0.0);
     QCOMPARE(after.value(QStringLiteral("fanscope_exports_refused_total")), 0.0);
 }

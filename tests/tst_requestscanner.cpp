@@ -36,7 +36,8 @@ QStringList list(std::initializer_list<const char *> items)
     return strings;
 }
 
-struct Scanned {
+struct Scanned
+{
     QStringList heads;
     int refusal = 0;
     qint64 refusalStart = -1;
@@ -49,7 +50,8 @@ Scanned scanAll(const QByteArray &bytes, qint64 piece)
     std::deque<RequestScanner::Head> heads;
     Scanned result;
     for (qint64 at = 0; at < bytes.size(); at += piece) {
-        result.taken += scanner.scan(QByteArrayView(bytes).sliced(at, std::min(piece, bytes.size() - at)));
+        result.taken
+            += scanner.scan(QByteArrayView(bytes).sliced(at, std::min(piece, bytes.size() - at)));
         for (const auto &head : scanner.takeHeads())
             heads.push_back(head);
     }
@@ -90,26 +92,40 @@ void TestRequestScanner::scan_data()
 
     QTest::addRow("HTTP/1.1 stays open") << get() << list({ "1.1" }) << 0;
     QTest::addRow("HTTP/1.0 closes") << get({}, "HTTP/1.0") << list({ "1.0 close" }) << 0;
-    QTest::addRow("HTTP/1.0 asks for keep-alive") << get("Connection: keep-alive\r\n", "HTTP/1.0") << list({ "1.0 keep-alive" }) << 0;
-    QTest::addRow("HTTP/1.0 Keep-Alive in any case") << get("Connection: Keep-Alive\r\n", "HTTP/1.0") << list({ "1.0 keep-alive" }) << 0;
-    QTest::addRow("HTTP/1.0 close wins") << get("Connection: keep-alive, close\r\n", "HTTP/1.0") << list({ "1.0 close" }) << 0;
+    QTest::addRow("HTTP/1.0 asks for keep-alive")
+        << get("Connection: keep-alive\r\n", "HTTP/1.0") << list({ "1.0 keep-alive" }) << 0;
+    QTest::addRow("HTTP/1.0 Keep-Alive in any case")
+        << get("Connection: Keep-Alive\r\n", "HTTP/1.0") << list({ "1.0 keep-alive" }) << 0;
+    QTest::addRow("HTTP/1.0 close wins")
+        << get("Connection: keep-alive, close\r\n", "HTTP/1.0") << list({ "1.0 close" }) << 0;
     QTest::addRow("HTTP/1.1 close") << get("Connection: close\r\n") << list({ "1.1 close" }) << 0;
-    QTest::addRow("HTTP/1.1 close among tokens") << get("Connection: foo,  Close \r\n") << list({ "1.1 close" }) << 0;
-    QTest::addRow("close in a second Connection header") << get("Connection: foo\r\nConnection: close\r\n") << list({ "1.1 close" }) << 0;
+    QTest::addRow("HTTP/1.1 close among tokens")
+        << get("Connection: foo,  Close \r\n") << list({ "1.1 close" }) << 0;
+    QTest::addRow("close in a second Connection header")
+        << get("Connection: foo\r\nConnection: close\r\n") << list({ "1.1 close" }) << 0;
     QTest::addRow("closed is not close") << get("Connection: closed\r\n") << list({ "1.1" }) << 0;
-    QTest::addRow("bare LF line ends") << QByteArray("GET / HTTP/1.1\nHost: x\n\n") << list({ "1.1" }) << 0;
-    QTest::addRow("no headers at all") << QByteArray("GET / HTTP/1.0\r\n\r\n") << list({ "1.0 close" }) << 0;
-    QTest::addRow("blank lines before a request") << QByteArray("\r\n\r\n" + get()) << list({ "1.1" }) << 0;
-    QTest::addRow("three pipelined") << QByteArray(get() + get() + get()) << list({ "1.1", "1.1", "1.1" }) << 0;
+    QTest::addRow("bare LF line ends")
+        << QByteArray("GET / HTTP/1.1\nHost: x\n\n") << list({ "1.1" }) << 0;
+    QTest::addRow("no headers at all")
+        << QByteArray("GET / HTTP/1.0\r\n\r\n") << list({ "1.0 close" }) << 0;
+    QTest::addRow("blank lines before a request")
+        << QByteArray("\r\n\r\n" + get()) << list({ "1.1" }) << 0;
+    QTest::addRow("three pipelined")
+        << QByteArray(get() + get() + get()) << list({ "1.1", "1.1", "1.1" }) << 0;
     QTest::addRow("body counted to find the next request")
         << QByteArray("POST /healthz HTTP/1.1\r\nContent-Length: 5\r\n\r\nGET /x" + get())
         << list({ "1.1", "1.1" }) << 0;
     QTest::addRow("Content-Length zero") << get("Content-Length: 0\r\n") << list({ "1.1" }) << 0;
-    QTest::addRow("Content-Length at the limit") << get("Content-Length: " + QByteArray::number(HttpLimits().maxBodyBytes) + "\r\n") << list({ "1.1" }) << 0;
-    QTest::addRow("WebSocket upgrade") << get("Connection: Upgrade\r\nUpgrade: websocket\r\n") << list({ "1.1 close upgrade" }) << 0;
-    QTest::addRow("other upgrades are plain requests") << get("Connection: Upgrade\r\nUpgrade: h2c\r\n") << list({ "1.1" }) << 0;
+    QTest::addRow("Content-Length at the limit")
+        << get("Content-Length: " + QByteArray::number(HttpLimits().maxBodyBytes) + "\r\n")
+        << list({ "1.1" }) << 0;
+    QTest::addRow("WebSocket upgrade") << get("Connection: Upgrade\r\nUpgrade: websocket\r\n")
+                                       << list({ "1.1 close upgrade" }) << 0;
+    QTest::addRow("other upgrades are plain requests")
+        << get("Connection: Upgrade\r\nUpgrade: h2c\r\n") << list({ "1.1" }) << 0;
     QTest::addRow("obs-text in a value") << get("X-Name: caf\xc3\xa9\r\n") << list({ "1.1" }) << 0;
-    QTest::addRow("100 header fields") << get(QByteArray("X: 1\r\n").repeated(99)) << list({ "1.1" }) << 0;
+    QTest::addRow("100 header fields")
+        << get(QByteArray("X: 1\r\n").repeated(99)) << list({ "1.1" }) << 0;
 
     QTest::addRow("no version") << QByteArray("GET /\r\n\r\n") << none << 400;
     QTest::addRow("lower-case version") << get({}, "http/1.1") << none << 400;
@@ -117,8 +133,10 @@ void TestRequestScanner::scan_data()
     QTest::addRow("HTTP/0.9") << get({}, "HTTP/0.9") << none << 505;
     QTest::addRow("two spaces") << QByteArray("GET  / HTTP/1.1\r\n\r\n") << none << 400;
     QTest::addRow("space in the target") << QByteArray("GET /a b HTTP/1.1\r\n\r\n") << none << 400;
-    QTest::addRow("control character in the target") << QByteArray("GET /a\x01 HTTP/1.1\r\n\r\n") << none << 400;
-    QTest::addRow("raw UTF-8 in the target") << QByteArray("GET /caf\xc3\xa9 HTTP/1.1\r\n\r\n") << none << 400;
+    QTest::addRow("control character in the target")
+        << QByteArray("GET /a\x01 HTTP/1.1\r\n\r\n") << none << 400;
+    QTest::addRow("raw UTF-8 in the target")
+        << QByteArray("GET /caf\xc3\xa9 HTTP/1.1\r\n\r\n") << none << 400;
     QTest::addRow("leading space") << QByteArray(" GET / HTTP/1.1\r\n\r\n") << none << 400;
     QTest::addRow("method with a slash") << QByteArray("GE/T / HTTP/1.1\r\n\r\n") << none << 400;
     QTest::addRow("folded header") << get("X-A: a\r\n b\r\n") << none << 400;
@@ -127,24 +145,34 @@ void TestRequestScanner::scan_data()
     QTest::addRow("empty name") << get(": x\r\n") << none << 400;
     QTest::addRow("NUL in a value") << get(QByteArray("X-A: a\0b\r\n", 10)) << none << 400;
     QTest::addRow("CR in a value") << get("X-A: a\rb\r\n") << none << 400;
-    QTest::addRow("two Content-Lengths") << get("Content-Length: 1\r\nContent-Length: 1\r\n") << none << 400;
+    QTest::addRow("two Content-Lengths")
+        << get("Content-Length: 1\r\nContent-Length: 1\r\n") << none << 400;
     QTest::addRow("Content-Length not a number") << get("Content-Length: 5a\r\n") << none << 400;
     QTest::addRow("Content-Length negative") << get("Content-Length: -1\r\n") << none << 400;
     QTest::addRow("Content-Length empty") << get("Content-Length:\r\n") << none << 400;
     QTest::addRow("Content-Length list") << get("Content-Length: 5, 5\r\n") << none << 400;
     QTest::addRow("Transfer-Encoding") << get("Transfer-Encoding: chunked\r\n") << none << 411;
-    QTest::addRow("Transfer-Encoding with Content-Length") << get("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n") << none << 411;
-    QTest::addRow("body over the limit") << get("Content-Length: " + QByteArray::number(HttpLimits().maxBodyBytes + 1) + "\r\n") << none << 413;
+    QTest::addRow("Transfer-Encoding with Content-Length")
+        << get("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n") << none << 411;
+    QTest::addRow("body over the limit")
+        << get("Content-Length: " + QByteArray::number(HttpLimits().maxBodyBytes + 1) + "\r\n")
+        << none << 413;
     QTest::addRow("100 MiB body") << get("Content-Length: 104857600\r\n") << none << 413;
-    QTest::addRow("overflowing Content-Length") << get("Content-Length: 99999999999999999999999\r\n") << none << 413;
-    QTest::addRow("request line too long") << QByteArray("GET /" + QByteArray(17 * 1024, 'a') + " HTTP/1.1\r\n\r\n") << none << 414;
-    QTest::addRow("header line too long") << get("X-Big: " + QByteArray(200 * 1024, 'a') + "\r\n") << none << 431;
-    QTest::addRow("head too large") << get(QByteArray("X-A: " + kib + "\r\n").repeated(70)) << none << 431;
+    QTest::addRow("overflowing Content-Length")
+        << get("Content-Length: 99999999999999999999999\r\n") << none << 413;
+    QTest::addRow("request line too long")
+        << QByteArray("GET /" + QByteArray(17 * 1024, 'a') + " HTTP/1.1\r\n\r\n") << none << 414;
+    QTest::addRow("header line too long")
+        << get("X-Big: " + QByteArray(200 * 1024, 'a') + "\r\n") << none << 431;
+    QTest::addRow("head too large")
+        << get(QByteArray("X-A: " + kib + "\r\n").repeated(70)) << none << 431;
     QTest::addRow("101 header fields") << get(QByteArray("X: 1\r\n").repeated(100)) << none << 431;
     QTest::addRow("endless blank lines") << QByteArray("\r\n").repeated(40 * 1024) << none << 431;
-    QTest::addRow("bad request after a good one") << QByteArray(get() + "BAD\r\n\r\n") << list({ "1.1" }) << 400;
-    QTest::addRow("Expect with a body over the limit")
-        << get("Content-Length: " + QByteArray::number(HttpLimits().maxBodyBytes + 1) + "\r\nExpect: 100-continue\r\n") << none << 417;
+    QTest::addRow("bad request after a good one")
+        << QByteArray(get() + "BAD\r\n\r\n") << list({ "1.1" }) << 400;
+    QTest::addRow("Expect with a body over the limit") << get("Content-Length: "
+        + QByteArray::number(HttpLimits().maxBodyBytes + 1) + "\r\nExpect: 100-continue\r\n")
+                                                       << none << 417;
     QTest::addRow("unknown expectation") << get("Expect: a-miracle\r\n") << none << 417;
     QTest::addRow("Expect: 100-continue")
         << get("Expect: 100-Continue\r\n") << list({ "1.1" }) << 0;
@@ -171,7 +199,8 @@ void TestRequestScanner::stopsWhereTheConnectionEnds_data()
     QTest::addColumn<QByteArray>("last"); // the request after which nothing is read
     QTest::addRow("Connection: close") << get("Connection: close\r\n");
     QTest::addRow("HTTP/1.0") << get({}, "HTTP/1.0");
-    QTest::addRow("close with a body") << QByteArray("POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc");
+    QTest::addRow("close with a body")
+        << QByteArray("POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: 3\r\n\r\nabc");
     QTest::addRow("WebSocket upgrade") << get("Connection: Upgrade\r\nUpgrade: websocket\r\n");
 }
 

@@ -31,8 +31,7 @@ private Q_SLOTS:
 namespace {
 
 // Runs fn on a fresh QThread and waits for it.
-template<typename Fn>
-void runOnNewThread(Fn fn)
+template<typename Fn> void runOnNewThread(Fn fn)
 {
     std::unique_ptr<QThread> thread(QThread::create(fn));
     thread->start();
@@ -83,7 +82,8 @@ void TestTraceRecorder::endingARequestMakesNoLane()
     quint64 id = 0;
     runOnNewThread([&] {
         requestLane = recorder.registerCurrentThread(ThreadKind::Worker);
-        id = recorder.requestStarted(recorder.routeId(QStringLiteral("/async-continuation")), 300, 1);
+        id = recorder.requestStarted(
+            recorder.routeId(QStringLiteral("/async-continuation")), 300, 1);
     });
     runOnNewThread([&] { recorder.requestEnded(id, 200); });
     QCOMPARE(recorder.lanes().size(), 1);

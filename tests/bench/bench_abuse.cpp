@@ -33,11 +33,11 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
-#include <QFileInfo>
 #include <QRegularExpression>
 #include <QThread>
 
@@ -63,13 +63,14 @@ namespace {
 // The scenarios, in groups that --skip can leave out (the /healthz monitor is never left out).
 const QStringList &scenarioGroups()
 {
-    static const QStringList groups { QStringLiteral("floods"), QStringLiteral("http"), QStringLiteral("pool"),
-        QStringLiteral("probes"), QStringLiteral("websockets"), QStringLiteral("trace"), QStringLiteral("slowloris"),
-        QStringLiteral("foreign") };
+    static const QStringList groups { QStringLiteral("floods"), QStringLiteral("http"),
+        QStringLiteral("pool"), QStringLiteral("probes"), QStringLiteral("websockets"),
+        QStringLiteral("trace"), QStringLiteral("slowloris"), QStringLiteral("foreign") };
     return groups;
 }
 
-struct Settings {
+struct Settings
+{
     int seconds = 60;
     QString binary = QStringLiteral(FANSCOPE_BINARY);
     QStringList skip; // --skip GROUP: leave a group of scenarios out, to see what each costs
@@ -104,7 +105,8 @@ bool parse(const QStringList &arguments, Settings *settings)
 }
 
 // What /proc says of the server now.
-struct ProcessFigures {
+struct ProcessFigures
+{
     double rssMiB = -1;
     int threads = -1;
     int fds = -1;
@@ -123,7 +125,8 @@ ProcessFigures measure(qint64 pid)
         if (const auto m = threads.match(text); m.hasMatch())
             figures.threads = m.captured(1).toInt();
     }
-    figures.fds = int(QDir(QStringLiteral("/proc/%1/fd").arg(pid)).entryList(QDir::Files | QDir::System).size());
+    figures.fds = int(
+        QDir(QStringLiteral("/proc/%1/fd").arg(pid)).entryList(QDir::Files | QDir::System).size());
     return figures;
 }
 
@@ -135,20 +138,26 @@ QMap<QString, int> descriptorKinds(qint64 pid)
     const QDir fds(QStringLiteral("/proc/%1/fd").arg(pid));
     static const QRegularExpression inode(QStringLiteral(":\\[\\d+\\]$"));
     for (const QString &fd : fds.entryList(QDir::Files | QDir::System))
-        ++kinds[QFileInfo(fds.filePath(fd)).symLinkTarget().section(QLatin1Char('/'), -1).remove(inode)];
+        ++kinds[QFileInfo(fds.filePath(fd))
+                    .symLinkTarget()
+                    .section(QLatin1Char('/'), -1)
+                    .remove(inode)];
     return kinds;
 }
 
 QUrl startServer(QProcess &server, const Settings &settings)
 {
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    server.start(settings.binary, QStringList { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0") } + settings.serverArguments);
+    server.start(settings.binary,
+        QStringList { QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0") }
+            + settings.serverArguments);
     if (!server.waitForStarted(10000))
         return {};
     QByteArray out;
     while (!out.contains('\n') && server.waitForReadyRead(30000))
         out += server.readAllStandardOutput();
-    const auto match = QRegularExpression(QStringLiteral("listening on (\\S+)")).match(QString::fromUtf8(out));
+    const auto match
+        = QRegularExpression(QStringLiteral("listening on (\\S+)")).match(QString::fromUtf8(out));
     return match.hasMatch() ? QUrl(match.captured(1)) : QUrl();
 }
 
@@ -172,7 +181,8 @@ class Generators
 {
 public:
     // Runs a generator to its end unless stop() came first or comes meanwhile.
-    LoadReport run(const LoadConfig &config, const std::function<void(int, const QByteArray &)> &onBody = {})
+    LoadReport run(
+        const LoadConfig &config, const std::function<void(int, const QByteArray &)> &onBody = {})
     {
         LoadGenerator generator(config);
         {
@@ -223,7 +233,8 @@ bool sendAll(int fd, const QByteArray &bytes)
 {
     qsizetype sent = 0;
     while (sent < bytes.size()) {
-        const ssize_t n = ::send(fd, bytes.constData() + sent, size_t(bytes.size() - sent), MSG_NOSIGNAL);
+        const ssize_t n
+            = ::send(fd, bytes.constData() + sent, size_t(bytes.size() - sent), MSG_NOSIGNAL);
         if (n <= 0)
             return false;
         sent += n;
@@ -258,7 +269,8 @@ int statusOf(const QByteArray &response)
 }
 
 // Counts per scenario, shared by the threads that run them.
-struct Tally {
+struct Tally
+{
     std::mutex mutex;
     QMap<QString, QMap<int, int>> statuses; // scenario -> HTTP status -> count
     double worstServerLatenessMs = 0; // answers' elapsed_ms - timeout_ms
@@ -298,8 +310,7 @@ public:
             while (!stop.load())
                 round();
         })
-    {
-    }
+    { }
     void join() { m_thread.join(); }
 
 private:
@@ -308,8 +319,9 @@ private:
 
 QByteArray webSocketUpgrade(const QByteArray &host, const QByteArray &origin)
 {
-    return "GET /api/ws HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: "
+    return "GET /api/ws HTTP/1.1\r\nHost: " + host
+        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: "
         + origin + "\r\n\r\n";
 }
 
@@ -320,8 +332,11 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     Settings settings;
     if (!parse(app.arguments(), &settings)) {
-        std::fprintf(stderr, "usage: bench_abuse [--seconds N (>= 5)] [--binary PATH] [--skip GROUP]... [-- fanscope options]\n"
-                             "  GROUP: %s\n", qPrintable(scenarioGroups().join(QStringLiteral(", "))));
+        std::fprintf(stderr,
+            "usage: bench_abuse [--seconds N (>= 5)] [--binary PATH] [--skip GROUP]... [-- "
+            "fanscope options]\n"
+            "  GROUP: %s\n",
+            qPrintable(scenarioGroups().join(QStringLiteral(", "))));
         return 2;
     }
     QProcess server;
@@ -334,17 +349,19 @@ int main(int argc, char *argv[])
     const auto port = quint16(base.port());
     const QByteArray host = "127.0.0.1:" + QByteArray::number(port);
     const QByteArray ownOrigin = "http://" + host;
-    std::printf("abuse: %d s against %s (pid %lld)\n", settings.seconds, qPrintable(base.toString()), pid);
+    std::printf(
+        "abuse: %d s against %s (pid %lld)\n", settings.seconds, qPrintable(base.toString()), pid);
 
     // Warm-up: every strategy once, so that what is made once and kept (worker, loop and pool
     // threads, each with its timer queue, the upstream's connections) exists before the idle
     // figures are taken. Five /sequential at once, so that every one of the five workers has run
     // a timer task (their timer queue is made on a thread's first one: a descriptor each).
     load(base, QStringLiteral("/sequential?tasks=2&latency_ms=200"), 5, 5);
-    for (const char *path : { "/async-scoped?tasks=10&latency_ms=10",
-             "/async-worker?tasks=10&latency_ms=10", "/async-worker-simple?tasks=10&latency_ms=10",
-             "/await-one?latency_ms=10", "/thread-pool?tasks=64&latency_ms=50", "/async-continuation?tasks=10&latency_ms=10",
-             "/async-worker?tasks=20&latency_ms=10&kind=http", "/api/trace", "/metrics" })
+    for (const char *path :
+        { "/async-scoped?tasks=10&latency_ms=10", "/async-worker?tasks=10&latency_ms=10",
+            "/async-worker-simple?tasks=10&latency_ms=10", "/await-one?latency_ms=10",
+            "/thread-pool?tasks=64&latency_ms=50", "/async-continuation?tasks=10&latency_ms=10",
+            "/async-worker?tasks=20&latency_ms=10&kind=http", "/api/trace", "/metrics" })
         load(base, QString::fromLatin1(path), 1, 1);
     QThread::sleep(12); // idle connections and helper threads time out
     const ProcessFigures idle = measure(pid);
@@ -368,19 +385,24 @@ int main(int argc, char *argv[])
         return [&, name, path, timeoutMs, clientSide] {
             LoadConfig config = configFor(base, path, 10, 5);
             config.timeoutMs = 30000;
-            const LoadReport report = generators.run(config, [&](int status, const QByteArray &body) {
-                if (status != 200)
-                    return;
-                const QJsonObject answer = QJsonDocument::fromJson(body).object();
-                const double lateness = answer.value(QStringLiteral("elapsed_ms")).toDouble() - answer.value(QStringLiteral("timeout_ms")).toDouble();
+            const LoadReport report
+                = generators.run(config, [&](int status, const QByteArray &body) {
+                      if (status != 200)
+                          return;
+                      const QJsonObject answer = QJsonDocument::fromJson(body).object();
+                      const double lateness = answer.value(QStringLiteral("elapsed_ms")).toDouble()
+                          - answer.value(QStringLiteral("timeout_ms")).toDouble();
+                      std::lock_guard<std::mutex> lock(tally.mutex);
+                      tally.worstServerLatenessMs = std::max(tally.worstServerLatenessMs, lateness);
+                      tally.worstLatenessByProbe[name]
+                          = std::max(tally.worstLatenessByProbe.value(name), lateness);
+                      ++tally.probesAnswered;
+                  });
+            if (clientSide && report.answered() > 0
+                && report.statusCounts.value(200) == report.answered()) {
                 std::lock_guard<std::mutex> lock(tally.mutex);
-                tally.worstServerLatenessMs = std::max(tally.worstServerLatenessMs, lateness);
-                tally.worstLatenessByProbe[name] = std::max(tally.worstLatenessByProbe.value(name), lateness);
-                ++tally.probesAnswered;
-            });
-            if (clientSide && report.answered() > 0 && report.statusCounts.value(200) == report.answered()) {
-                std::lock_guard<std::mutex> lock(tally.mutex);
-                tally.worstClientLatenessMs = std::max(tally.worstClientLatenessMs, report.slowestMs() - timeoutMs);
+                tally.worstClientLatenessMs
+                    = std::max(tally.worstClientLatenessMs, report.slowestMs() - timeoutMs);
             }
             tally.count(name, report);
         };
@@ -389,19 +411,41 @@ int main(int argc, char *argv[])
     std::vector<std::unique_ptr<Scenario>> scenarios;
     auto run = [&](const QString &group, std::function<void()> round) {
         if (!settings.skip.contains(group)) {
-            const bool monitor = group == QLatin1String("probes") || group == QLatin1String("healthz");
+            const bool monitor
+                = group == QLatin1String("probes") || group == QLatin1String("healthz");
             scenarios.push_back(std::make_unique<Scenario>(stop, !monitor, std::move(round)));
         }
     };
     const QString big = QStringLiteral("?tasks=10000&latency_ms=60000&timeout_ms=60000");
-    run(QStringLiteral("floods"), flood(QStringLiteral("flood /async-continuation"), QStringLiteral("/async-continuation") + big, 1000, 300));
-    run(QStringLiteral("floods"), flood(QStringLiteral("flood /async-worker"), QStringLiteral("/async-worker") + big, 300, 150));
-    run(QStringLiteral("floods"), flood(QStringLiteral("flood /async-scoped"), QStringLiteral("/async-scoped") + big, 300, 150));
-    run(QStringLiteral("http"), flood(QStringLiteral("http fan-outs"), QStringLiteral("/async-continuation?tasks=10000&latency_ms=5000&timeout_ms=15000&kind=http"), 3, 3));
-    run(QStringLiteral("pool"), flood(QStringLiteral("pool hogs"), QStringLiteral("/thread-pool?tasks=32&latency_ms=60000&timeout_ms=1"), 20, 4));
-    run(QStringLiteral("probes"), probe(QStringLiteral("probe /async-continuation"), QStringLiteral("/async-continuation?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000, true));
-    run(QStringLiteral("probes"), probe(QStringLiteral("probe /async-worker"), QStringLiteral("/async-worker?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000, false));
-    run(QStringLiteral("probes"), probe(QStringLiteral("probe /async-scoped"), QStringLiteral("/async-scoped?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000, false));
+    run(QStringLiteral("floods"),
+        flood(QStringLiteral("flood /async-continuation"),
+            QStringLiteral("/async-continuation") + big, 1000, 300));
+    run(QStringLiteral("floods"),
+        flood(QStringLiteral("flood /async-worker"), QStringLiteral("/async-worker") + big, 300,
+            150));
+    run(QStringLiteral("floods"),
+        flood(QStringLiteral("flood /async-scoped"), QStringLiteral("/async-scoped") + big, 300,
+            150));
+    run(QStringLiteral("http"),
+        flood(QStringLiteral("http fan-outs"),
+            QStringLiteral(
+                "/async-continuation?tasks=10000&latency_ms=5000&timeout_ms=15000&kind=http"),
+            3, 3));
+    run(QStringLiteral("pool"),
+        flood(QStringLiteral("pool hogs"),
+            QStringLiteral("/thread-pool?tasks=32&latency_ms=60000&timeout_ms=1"), 20, 4));
+    run(QStringLiteral("probes"),
+        probe(QStringLiteral("probe /async-continuation"),
+            QStringLiteral("/async-continuation?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000,
+            true));
+    run(QStringLiteral("probes"),
+        probe(QStringLiteral("probe /async-worker"),
+            QStringLiteral("/async-worker?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000,
+            false));
+    run(QStringLiteral("probes"),
+        probe(QStringLiteral("probe /async-scoped"),
+            QStringLiteral("/async-scoped?tasks=100&latency_ms=5000&timeout_ms=1000"), 1000,
+            false));
     run(QStringLiteral("healthz"), [&] {
         LoadConfig config = configFor(base, QStringLiteral("/healthz"), 20, 1);
         config.timeoutMs = 5000;
@@ -466,9 +510,14 @@ int main(int argc, char *argv[])
     // DNS rebinding and cross-site requests.
     run(QStringLiteral("foreign"), [&] {
         const QList<QPair<QString, QByteArray>> requests {
-            { QStringLiteral("foreign Host"), "GET /api/trace HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n" },
-            { QStringLiteral("foreign Origin"), "GET /async-worker?tasks=10 HTTP/1.1\r\nHost: " + host + "\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n" },
-            { QStringLiteral("cross-site fetch"), "GET /async-continuation?tasks=10 HTTP/1.1\r\nHost: " + host + "\r\nSec-Fetch-Site: cross-site\r\nConnection: close\r\n\r\n" },
+            { QStringLiteral("foreign Host"),
+                "GET /api/trace HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n" },
+            { QStringLiteral("foreign Origin"),
+                "GET /async-worker?tasks=10 HTTP/1.1\r\nHost: " + host
+                    + "\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n" },
+            { QStringLiteral("cross-site fetch"),
+                "GET /async-continuation?tasks=10 HTTP/1.1\r\nHost: " + host
+                    + "\r\nSec-Fetch-Site: cross-site\r\nConnection: close\r\n\r\n" },
             { QStringLiteral("foreign WebSocket"), webSocketUpgrade(host, "http://evil.example") },
         };
         for (const auto &[name, bytes] : requests) {
@@ -487,11 +536,13 @@ int main(int argc, char *argv[])
     clock.start();
     double peakRss = 0;
     qint64 nextPrintMs = 0;
-    while (clock.elapsed() < qint64(settings.seconds) * 1000 && server.state() == QProcess::Running) {
+    while (
+        clock.elapsed() < qint64(settings.seconds) * 1000 && server.state() == QProcess::Running) {
         const ProcessFigures during = measure(pid);
         peakRss = std::max(peakRss, during.rssMiB);
         if (clock.elapsed() >= nextPrintMs && (nextPrintMs += 5000))
-            std::printf("t=%5.1f s  rss %7.1f MiB  threads %d  fds %d\n", double(clock.elapsed()) / 1000, during.rssMiB, during.threads, during.fds);
+            std::printf("t=%5.1f s  rss %7.1f MiB  threads %d  fds %d\n",
+                double(clock.elapsed()) / 1000, during.rssMiB, during.threads, during.fds);
         std::fflush(stdout);
         QThread::msleep(250);
     }
@@ -506,38 +557,52 @@ int main(int argc, char *argv[])
     const QMap<QString, int> afterDescriptors = descriptorKinds(pid);
     for (auto it = afterDescriptors.cbegin(); it != afterDescriptors.cend(); ++it) {
         if (it.value() > idleDescriptors.value(it.key()))
-            leftDescriptors << QStringLiteral("%1 × %2").arg(it.value() - idleDescriptors.value(it.key())).arg(it.key());
+            leftDescriptors << QStringLiteral("%1 × %2")
+                                   .arg(it.value() - idleDescriptors.value(it.key()))
+                                   .arg(it.key());
     }
     server.terminate();
-    const bool cleanExit = server.waitForFinished(10000) && server.exitStatus() == QProcess::NormalExit && server.exitCode() == 0;
+    const bool cleanExit = server.waitForFinished(10000)
+        && server.exitStatus() == QProcess::NormalExit && server.exitCode() == 0;
 
     std::sort(tally.healthzMs.begin(), tally.healthzMs.end());
-    const double healthzP99 = tally.healthzMs.isEmpty() ? -1 : tally.healthzMs.at(std::min<qsizetype>(tally.healthzMs.size() - 1, qsizetype(std::ceil(0.99 * double(tally.healthzMs.size()))) - 1));
+    const double healthzP99 = tally.healthzMs.isEmpty()
+        ? -1
+        : tally.healthzMs.at(std::min<qsizetype>(tally.healthzMs.size() - 1,
+            qsizetype(std::ceil(0.99 * double(tally.healthzMs.size()))) - 1));
     const double lateness = std::max(tally.worstServerLatenessMs, tally.worstClientLatenessMs);
-    std::printf("\nafter 10 s idle: rss %.1f MiB (idle %.1f, peak %.1f), %d threads (idle %d), %d fds (idle %d)\n",
+    std::printf("\nafter 10 s idle: rss %.1f MiB (idle %.1f, peak %.1f), %d threads (idle %d), %d "
+                "fds (idle %d)\n",
         after.rssMiB, idle.rssMiB, peakRss, after.threads, idle.threads, after.fds, idle.fds);
     if (!leftDescriptors.isEmpty()) {
-        std::printf("descriptors more than when idle: %s\n", qPrintable(leftDescriptors.join(QStringLiteral(", "))));
+        std::printf("descriptors more than when idle: %s\n",
+            qPrintable(leftDescriptors.join(QStringLiteral(", "))));
     }
-    std::printf("worst lateness past a deadline: %.1f ms in the answers, %.1f ms seen by clients (%d probes answered)\n",
+    std::printf("worst lateness past a deadline: %.1f ms in the answers, %.1f ms seen by clients "
+                "(%d probes answered)\n",
         tally.worstServerLatenessMs, tally.worstClientLatenessMs, tally.probesAnswered);
-    for (auto it = tally.worstLatenessByProbe.cbegin(); it != tally.worstLatenessByProbe.cend(); ++it)
+    for (auto it = tally.worstLatenessByProbe.cbegin(); it != tally.worstLatenessByProbe.cend();
+         ++it)
         std::printf("  %-28s worst %.1f ms in the answers\n", qPrintable(it.key()), it.value());
-    std::printf("/healthz: %lld answered, p99 %.2f ms\n", qint64(tally.healthzMs.size()), healthzP99);
+    std::printf(
+        "/healthz: %lld answered, p99 %.2f ms\n", qint64(tally.healthzMs.size()), healthzP99);
     QJsonObject statuses;
     for (auto it = tally.statuses.cbegin(); it != tally.statuses.cend(); ++it) {
         QJsonObject counts;
         QStringList line;
         for (auto c = it.value().cbegin(); c != it.value().cend(); ++c) {
             counts.insert(c.key() ? QString::number(c.key()) : QStringLiteral("error"), c.value());
-            line << QStringLiteral("%1×%2").arg(c.value()).arg(c.key() ? QString::number(c.key()) : QStringLiteral("error"));
+            line << QStringLiteral("%1×%2").arg(c.value()).arg(
+                c.key() ? QString::number(c.key()) : QStringLiteral("error"));
         }
         statuses.insert(it.key(), counts);
-        std::printf("  %-28s %s\n", qPrintable(it.key()), qPrintable(line.join(QStringLiteral(", "))));
+        std::printf(
+            "  %-28s %s\n", qPrintable(it.key()), qPrintable(line.join(QStringLiteral(", "))));
     }
 
-    const bool goals = alive && peakRss < 1024 && after.rssMiB < 2 * idle.rssMiB && after.threads <= idle.threads
-        && after.fds <= idle.fds && lateness < 20 && healthzP99 >= 0 && healthzP99 < 50 && tally.probesAnswered > 0;
+    const bool goals = alive && peakRss < 1024 && after.rssMiB < 2 * idle.rssMiB
+        && after.threads <= idle.threads && after.fds <= idle.fds && lateness < 20
+        && healthzP99 >= 0 && healthzP99 < 50 && tally.probesAnswered > 0;
     const auto rounded = [](double v) { return std::round(v * 10) / 10; };
     const QJsonObject json {
         { QStringLiteral("seconds"), settings.seconds },
