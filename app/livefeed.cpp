@@ -124,9 +124,11 @@ void LiveFeed::publish()
         QString text;
         qsizetype bytes;
         quint64 last;
+        bool truncated; // there were more events than it has
     };
     QHash<quint64, Message> built;
-    bool more = false;
+    bool more = false; // something is left for a page: another round, after CoalesceMs
+    bool behind = false; // a page was sent less than there is: another round at once
     qint64 waiting = bytesWaiting();
     qint64 sentThisRound = 0;
     const int count = int(m_clients.size());
@@ -152,8 +154,8 @@ void LiveFeed::publish()
             bool truncated = false;
             const QByteArray text
                 = LiveFeed::message(m_recorder, client.seq, MaxEventsPerPush, &last, &truncated);
-            message = built.insert(client.seq, { QString::fromUtf8(text), text.size(), last });
-            more = more || truncated;
+            message = built.insert(
+                client.seq, { QString::fromUtf8(text), text.size(), last, truncated });
         }
         if (message->last == client.seq && client.seq != 0)
             continue; // nothing new for this page
@@ -172,9 +174,15 @@ void LiveFeed::publish()
         waiting += client.unsent;
         sentThisRound += message->bytes;
         client.seq = message->last;
+        behind = behind || message->truncated;
     }
     m_firstInRound = 0;
-    if (more && !m_coalesce.isActive())
+    // A page catching up gets its next message as soon as the thread has looked at its other
+    // sockets (its socket has usually taken this one by then): waiting CoalesceMs between
+    // messages of MaxEventsPerPush would cap it at 10,000 events a second.
+    if (behind)
+        m_coalesce.start(0);
+    else if (more && !m_coalesce.isActive())
         m_coalesce.start(CoalesceMs);
 }
 

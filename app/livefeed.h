@@ -29,13 +29,14 @@ class LiveFeed : public QObject
 public:
     // The most events /api/events gives at once.
     static constexpr int MaxEventsPerMessage = 5000;
-    // The most a page is pushed at once (about 150 KB): a message is made, converted and copied
-    // on the server's thread, so a big one for each of many pages would hold it up.
-    static constexpr int MaxEventsPerPush = 1000;
+    // The most a page is pushed at once (about 37 KB): a message is made on the server's thread,
+    // and QWebSocket converts and copies it again for each page. 1000 events a push and 512 KiB
+    // a round held that thread up to 70 ms at a time under bench_abuse; 250 and 64 KiB, a few.
+    static constexpr int MaxEventsPerPush = 250;
     // What one round writes to all pages together; the rest go in the next round, which comes
     // as soon as the thread has looked at its other sockets. 16 new pages each sent 5000 events
-    // in one round held the server's thread for about 100 ms.
-    static constexpr qint64 MaxBytesPerRound = 512 * 1024;
+    // in one round held the server's thread for about 100 ms. A round sends at least one message.
+    static constexpr qint64 MaxBytesPerRound = 64 * 1024;
     // Pages send nothing but control frames (close, ping); a few KiB is plenty.
     static constexpr qint64 MaxIncomingFrameBytes = 4 * 1024;
     static constexpr qint64 MaxIncomingMessageBytes = 16 * 1024;
