@@ -2,6 +2,7 @@
 
 #include "awaitonestrategy.h"
 #include "continuationstrategy.h"
+#include "epolleventdispatcher.h"
 #include "handover.h"
 #include "httpfrontend.h"
 #include "idletrimmer.h"
@@ -95,6 +96,12 @@ bool ServerHost::start(QString *error)
     m_threadContext = context;
     context->moveToThread(&m_serverThread);
     QObject::connect(&m_serverThread, &QThread::finished, context, &QObject::deleteLater);
+#if defined(Q_OS_LINUX)
+    // Its cost per turn follows the ready sockets, not the open ones (see its header). The
+    // thread deletes it when it finishes; a server started again gets a new one.
+    if (!m_serverThread.eventDispatcher())
+        m_serverThread.setEventDispatcher(new EpollEventDispatcher);
+#endif
     m_serverThread.start();
     quint16 port = 0;
     // BlockingQueuedConnection orders what the server's thread wrote before what this thread
