@@ -9,9 +9,9 @@
 #include "serveroptions.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QHttpServer>
 #include <QObject>
-#include <QHash>
 #include <QThreadPool>
 
 #include <atomic>
@@ -19,6 +19,7 @@
 #include <optional>
 #include <vector>
 
+class Abandonment;
 class AnswerInbox;
 class FanOutStrategy;
 class LiveFeed;
@@ -47,7 +48,8 @@ public:
     void flushAnswers();
 
     // What the built-in upstream has seen; readable from any thread.
-    struct UpstreamCounters {
+    struct UpstreamCounters
+    {
         std::atomic<quint64> calls { 0 };
         std::atomic<quint64> answered { 0 };
         std::atomic<quint64> abandoned { 0 }; // the caller hung up before the answer
@@ -61,11 +63,16 @@ private:
     void addUpstreamRoute();
     void addPageRoutes();
     void addApiRoutes();
+    // Gives the request up off this thread (see m_giveUps).
+    void giveUp(std::shared_ptr<Abandonment> abandonment);
     // Queues the view for a worker, or answers 503 if the queue is full.
-    void runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec, const std::shared_ptr<PendingReply> &reply);
-    void runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec, const std::shared_ptr<PendingReply> &reply);
+    void runOnWorker(FanOutStrategy *strategy, const FanOutSpec &spec,
+        const std::shared_ptr<PendingReply> &reply);
+    void runAsContinuation(FanOutStrategy *strategy, const FanOutSpec &spec,
+        const std::shared_ptr<PendingReply> &reply);
     // Answers now (in the connection's line), counting it for /metrics under route unless empty.
-    void answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply, bool withBody = true);
+    void answer(QHttpServerResponder &responder, const QString &route, const HttpReply &reply,
+        bool withBody = true);
     // Writes a later answer unless the client is gone, counting it (as 499 if it was not).
     void deliver(PendingReply &reply, const QString &route, const HttpReply &answer);
     void answerMissing(const QHttpServerRequest &request, QHttpServerResponder &&responder);
@@ -75,7 +82,8 @@ private:
     // The methods a routed path takes, or none if no route has that path.
     std::optional<QHttpServerRequest::Methods> methodsOf(const QString &path) const;
     // Serves a file of the web page from the resources.
-    void answerFile(QHttpServerResponder &responder, const QString &route, const QString &name, bool withBody);
+    void answerFile(
+        QHttpServerResponder &responder, const QString &route, const QString &name, bool withBody);
     QJsonObject info() const;
 
     TraceRecorder &m_recorder;
@@ -92,7 +100,12 @@ private:
     // last export, so that an export leaves no thread behind. Waits for a snapshot under way
     // when we go.
     QThreadPool m_exportPool;
+    // Where requests whose client hung up are given up: giving up on 10,000 tasks, and making
+    // a continuation's answer when that ends it, held this thread up to 100 ms (bench_abuse).
+    // Its threads go soon after the last, and it waits for those under way when we go.
+    QThreadPool m_giveUps;
     QTcpServer *m_tcpServer = nullptr;
-    QHash<QString, QHttpServerRequest::Methods> m_methods; // every routed path, to tell 405 from 404
+    QHash<QString, QHttpServerRequest::Methods>
+        m_methods; // every routed path, to tell 405 from 404
     UpstreamCounters m_upstream;
 };
