@@ -4,6 +4,7 @@
 #include "idletrimmer.h"
 #include "loadcommand.h"
 #include "mainwindow.h"
+#include "messagefolder.h"
 #include "scriptedrun.h"
 #include "serverhost.h"
 #include "signalwatcher.h"
@@ -63,6 +64,9 @@ int main(int argc, char *argv[])
 
     raiseFileLimit();
     IdleTrimmer::configureAllocator();
+    // Before anything can warn: a warning Qt repeats per connection is printed once in 10 s.
+    MessageFolder messages;
+    messages.install();
     const QStringList arguments = argumentList(argc, argv);
     if (arguments.size() > 1 && arguments.at(1) == QLatin1String("load"))
         return LoadCommand::run(arguments);
