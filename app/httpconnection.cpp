@@ -87,7 +87,7 @@ void HttpConnection::closeIdle()
     if (m_scanner.isMidRequest()) {
         const quint64 place = m_nextPlace++;
         m_answers[place].closeAfter = true;
-        answer(place, HttpReply::error(408, QStringLiteral("the request did not arrive in time")), true);
+        answer(place, HttpReply::error(408, QStringLiteral("the request did not arrive in time"), QStringLiteral("request")), true);
         return;
     }
     closeWhenWritten();

@@ -7,6 +7,12 @@
 
 namespace {
 
+// What a refusal names as its "param" when no single header is to blame: the parts of a request
+// as RFC 9112 names them.
+const QString RequestLine = QStringLiteral("request-line");
+const QString HttpVersion = QStringLiteral("HTTP-version");
+const QString Headers = QStringLiteral("header-section");
+
 // RFC 9110 §5.6.2: the characters of a method or a header name.
 bool isToken(QByteArrayView text)
 {
@@ -92,13 +98,13 @@ qint64 RequestScanner::scanLine(QByteArrayView bytes)
     // Checked before anything is kept: a line or a head beyond the limits is never buffered.
     if (m_line.size() + part.size() > m_limits.maxLineBytes) {
         if (m_state == State::RequestLine)
-            refuse(414, QStringLiteral("the request line is longer than %1 bytes").arg(m_limits.maxLineBytes));
+            refuse(414, QStringLiteral("the request line is longer than %1 bytes").arg(m_limits.maxLineBytes), RequestLine);
         else
-            refuse(431, QStringLiteral("a header line is longer than %1 bytes").arg(m_limits.maxLineBytes));
+            refuse(431, QStringLiteral("a header line is longer than %1 bytes").arg(m_limits.maxLineBytes), Headers);
         return taken;
     }
     if (m_offset + taken - m_requestStart > m_limits.maxHeadBytes) {
-        refuse(431, QStringLiteral("the request head is larger than %1 bytes").arg(m_limits.maxHeadBytes));
+        refuse(431, QStringLiteral("the request head is larger than %1 bytes").arg(m_limits.maxHeadBytes), Headers);
         return taken;
     }
     m_offset += taken;
@@ -129,13 +135,13 @@ void RequestScanner::takeRequestLine(QByteArrayView line)
     // method SP target SP HTTP/x.y, single spaces (RFC 9112 §3).
     const QList<QByteArray> parts = line.toByteArray().split(' ');
     if (parts.size() != 3 || !isToken(parts.at(0)) || !isTarget(parts.at(1)))
-        return refuse(400, QStringLiteral("malformed request line"));
+        return refuse(400, QStringLiteral("malformed request line"), RequestLine);
     const QByteArray &version = parts.at(2);
     const auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
     if (version.size() != 8 || !version.startsWith("HTTP/") || !isDigit(version.at(5)) || version.at(6) != '.' || !isDigit(version.at(7)))
-        return refuse(400, QStringLiteral("malformed HTTP version"));
+        return refuse(400, QStringLiteral("malformed HTTP version"), HttpVersion);
     if (version != "HTTP/1.1" && version != "HTTP/1.0")
-        return refuse(505, QStringLiteral("only HTTP/1.0 and HTTP/1.1 are served"));
+        return refuse(505, QStringLiteral("only HTTP/1.0 and HTTP/1.1 are served"), HttpVersion);
     m_head.http10 = version == "HTTP/1.0";
     m_access.http10 = m_head.http10;
     m_access.target = parts.at(1);
@@ -147,17 +153,17 @@ void RequestScanner::takeHeaderLine(QByteArrayView line)
     if (line.isEmpty())
         return endHead();
     if (++m_fieldCount > m_limits.maxHeaderFields)
-        return refuse(431, QStringLiteral("more than %1 header fields").arg(m_limits.maxHeaderFields));
+        return refuse(431, QStringLiteral("more than %1 header fields").arg(m_limits.maxHeaderFields), Headers);
     // A folded line would be read by Qt as a header of its own (RFC 9112 §5.2 lets us refuse it).
     if (line.front() == ' ' || line.front() == '\t')
-        return refuse(400, QStringLiteral("folded header lines are not accepted"));
+        return refuse(400, QStringLiteral("folded header lines are not accepted"), Headers);
     const qsizetype colon = line.indexOf(':');
     // No whitespace between name and colon either (RFC 9112 §5.1).
     if (colon < 0 || !isToken(line.first(colon)))
-        return refuse(400, QStringLiteral("malformed header line"));
+        return refuse(400, QStringLiteral("malformed header line"), Headers);
     const QByteArrayView value = trimmed(line.sliced(colon + 1));
     if (!isFieldValue(value))
-        return refuse(400, QStringLiteral("control characters in a header value"));
+        return refuse(400, QStringLiteral("control characters in a header value"), Headers);
 
     const QByteArray name = line.first(colon).toByteArray().toLower();
     if (name == "connection") {
@@ -170,7 +176,7 @@ void RequestScanner::takeHeaderLine(QByteArrayView line)
     } else if (name == "content-length") {
         // Two would leave Qt and us to choose one each; only digits, as Qt reads no other way.
         if (m_contentLength || value.isEmpty() || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            return refuse(400, QStringLiteral("Content-Length must be given once, as a number"));
+            return refuse(400, QStringLiteral("Content-Length must be given once, as a number"), QStringLiteral("Content-Length"));
         m_contentLength = value.size() > 18 ? -1 : value.toLongLong();
     } else if (name == "expect") {
         m_expect += value.toByteArray().toLower() + ',';
@@ -189,7 +195,7 @@ void RequestScanner::endHead()
 {
     // A body of unknown length could only be read to its end by buffering it.
     if (m_transferEncoding)
-        return refuse(411, QStringLiteral("a request body needs a Content-Length; Transfer-Encoding is not accepted"));
+        return refuse(411, QStringLiteral("a request body needs a Content-Length; Transfer-Encoding is not accepted"), QStringLiteral("Transfer-Encoding"));
     const qint64 length = m_contentLength.value_or(0);
     const bool tooLarge = length < 0 || length > m_limits.maxBodyBytes;
     // RFC 9110 §10.1.1: 100-continue is the one expectation there is; HTTP/1.0 cannot have it.
@@ -202,7 +208,7 @@ void RequestScanner::endHead()
         m_head.expectContinue = length > 0;
     }
     if (tooLarge)
-        return refuse(413, QStringLiteral("the request body is larger than %1 bytes").arg(m_limits.maxBodyBytes));
+        return refuse(413, QStringLiteral("the request body is larger than %1 bytes").arg(m_limits.maxBodyBytes), QStringLiteral("Content-Length"));
     if (m_limits.access) {
         if (const auto denial = m_limits.access->check(m_access))
             return refuse(denial->status, denial->message, denial->param);
@@ -247,7 +253,7 @@ void RequestScanner::endRequest()
 void RequestScanner::expireHead()
 {
     if (isReadingHead())
-        refuse(408, QStringLiteral("the request head did not arrive within %1 ms").arg(m_limits.headTimeoutMs));
+        refuse(408, QStringLiteral("the request head did not arrive within %1 ms").arg(m_limits.headTimeoutMs), Headers);
 }
 
 void RequestScanner::refuse(int status, const QString &message, const std::optional<QString> &param)

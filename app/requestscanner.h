@@ -22,7 +22,8 @@ class RequestScanner
 {
 public:
     // A request that may go through.
-    struct Head {
+    struct Head
+    {
         qint64 start = 0; // stream offset where the request begins (blank lines before it included)
         qint64 end = 0; // stream offset just past the request, body included
         bool http10 = false;
@@ -32,11 +33,13 @@ public:
         bool expectContinue = false; // the client waits for 100 Continue before its body
     };
     // A request that must not go through; the connection answers it and closes.
-    struct Refusal {
+    struct Refusal
+    {
         qint64 start = 0; // stream offset where the refused request begins
         int status = 400;
         QString message;
-        std::optional<QString> param; // the header at fault, for the JSON error
+        std::optional<QString>
+            param; // the header or part of the request at fault, for the JSON error
     };
 
     explicit RequestScanner(const HttpLimits &limits = {});
@@ -51,12 +54,16 @@ public:
     bool hasStopped() const { return m_state == State::Stopped; }
     qint64 offset() const { return m_offset; } // bytes of the stream taken so far
     // Part of a request has come and not the rest (blank lines between requests do not count).
-    bool isMidRequest() const { return m_state == State::Headers || m_state == State::Body || !m_line.isEmpty(); }
+    bool isMidRequest() const
+    {
+        return m_state == State::Headers || m_state == State::Body || !m_line.isEmpty();
+    }
     // Part of a request's head has come, and not its end. Blank lines before a request count:
     // they are part of its head, and a client could send them for ever.
     bool isReadingHead() const
     {
-        return m_state == State::Headers || (m_state == State::RequestLine && m_offset > m_requestStart);
+        return m_state == State::Headers
+            || (m_state == State::RequestLine && m_offset > m_requestStart);
     }
     qint64 requestStart() const { return m_requestStart; }
     // The head being read took too long: it is refused with 408, and scanning stops.
@@ -67,7 +74,13 @@ public:
     const std::optional<Refusal> &refusal() const { return m_refusal; }
 
 private:
-    enum class State { RequestLine, Headers, Body, Stopped };
+    enum class State
+    {
+        RequestLine,
+        Headers,
+        Body,
+        Stopped
+    };
 
     qint64 scanLine(QByteArrayView bytes);
     void takeLine(QByteArrayView line);
@@ -75,7 +88,8 @@ private:
     void takeHeaderLine(QByteArrayView line);
     void endHead();
     void endRequest();
-    void refuse(int status, const QString &message, const std::optional<QString> &param = std::nullopt);
+    void refuse(
+        int status, const QString &message, const std::optional<QString> &param = std::nullopt);
 
     const HttpLimits m_limits;
     State m_state = State::RequestLine;

@@ -40,6 +40,7 @@ struct Scanned
 {
     QStringList heads;
     int refusal = 0;
+    QString refusalParam; // what the refusal's {"error", "param"} answer names
     qint64 refusalStart = -1;
     qint64 taken = 0;
 };
@@ -59,6 +60,7 @@ Scanned scanAll(const QByteArray &bytes, qint64 piece)
     if (scanner.refusal()) {
         result.refusal = scanner.refusal()->status;
         result.refusalStart = scanner.refusal()->start;
+        result.refusalParam = scanner.refusal()->param.value_or(QString());
     }
     return result;
 }
@@ -191,6 +193,8 @@ void TestRequestScanner::scan()
         const Scanned scanned = scanAll(bytes, piece);
         QCOMPARE(scanned.heads, heads);
         QCOMPARE(scanned.refusal, refusal);
+        // Every refusal names the part of the request at fault, as every other 4xx does.
+        QCOMPARE(scanned.refusalParam.isEmpty(), refusal == 0);
     }
 }
 
