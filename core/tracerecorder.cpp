@@ -111,6 +111,9 @@ TraceRecorder::TraceRecorder(int capacity, QObject *parent)
     m_clock.start();
     m_inbox.reserve(1024);
     m_spare.reserve(1024);
+    m_flushPeriod.setSingleShot(true);
+    m_flushPeriod.setInterval(FlushPeriodMs);
+    connect(&m_flushPeriod, &QTimer::timeout, this, &TraceRecorder::flushPeriodEnded);
 }
 
 TraceRecorder::~TraceRecorder() = default;
@@ -270,16 +273,23 @@ void TraceRecorder::record(const TraceEvent &event)
         QMutexLocker locker(&m_inboxMutex);
         m_inbox.push_back(event);
     }
-    // One queued flush at a time, however many writers: the queued flush clears the flag
-    // before it takes the inbox, so an event pushed after that always finds the flag clear or
-    // a flush still to come. Readers' own flushes leave the flag alone, or every read would
-    // make the next write post an event.
+    // One queued flush at a time, however many writers, and none for FlushPeriodMs after one:
+    // the period's end clears the flag before it takes the inbox, so an event pushed after that
+    // always finds the flag clear or a flush still to come. Readers' own flushes leave the flag
+    // alone, or every read would make the next write post an event.
     if (!m_flushRequested.load(std::memory_order_relaxed)
         && !m_flushRequested.exchange(true, std::memory_order_acq_rel))
         QMetaObject::invokeMethod(this, &TraceRecorder::flushRequested, Qt::QueuedConnection);
 }
 
 void TraceRecorder::flushRequested()
+{
+    flush();
+    // The flag stays set: what is recorded meanwhile waits for the period's end.
+    m_flushPeriod.start();
+}
+
+void TraceRecorder::flushPeriodEnded()
 {
     m_flushRequested.store(false, std::memory_order_release);
     flush();
@@ -342,6 +352,7 @@ QVector<TraceEvent> TraceRecorder::eventsSince(quint64 seq, int maxCount)
 
 int TraceRecorder::heldEvents()
 {
+    flush(); // a reader: it counts what was recorded until now, not until the last flush
     QMutexLocker locker(&m_historyMutex);
     const quint64 last = m_lastSeq.load(std::memory_order_relaxed);
     return last >= m_firstSeq ? int(last - m_firstSeq + 1) : 0;

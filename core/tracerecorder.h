@@ -13,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QMutex>
 #include <QObject>
+#include <QTimer>
 #include <QVector>
 
 #include <atomic>
@@ -60,7 +61,7 @@ public:
     QVector<TraceEvent> eventsSince(quint64 seq, int maxCount = -1);
     quint64 lastSeq() const { return m_lastSeq.load(std::memory_order_acquire); }
     int capacity() const { return m_capacity; }
-    // Published events still held (at most capacity()).
+    // Events recorded and still held (at most capacity()); flushes first, as readers do.
     int heldEvents();
     // Forgets the history (not the lanes or routes); sequence numbers keep growing.
     void clear();
@@ -80,6 +81,12 @@ private:
 
     void record(const TraceEvent &event);
     void flushRequested();
+    void flushPeriodEnded();
+
+    // After a queued flush, writers post no other for this long: the next flush comes from the
+    // timer. Posting wakes this thread, a system call in the writer; under a flood of refused
+    // requests one post per event was half of what a refusal cost the server's thread.
+    static constexpr int FlushPeriodMs = 5;
 
     const int m_capacity;
     const quint64 m_serial; // tells this recorder's thread-local lane cache from another's
@@ -88,6 +95,7 @@ private:
     QMutex m_inboxMutex;
     std::vector<TraceEvent> m_inbox;
     std::atomic<bool> m_flushRequested { false };
+    QTimer m_flushPeriod; // this recorder's thread
 
     // An event as the ring holds it: 32 bytes against a TraceEvent's 56, its seq told by its
     // place. The ring is most of what a busy server keeps (16 MB full, not 28).

@@ -50,7 +50,8 @@ void TestLoadGenerator::cleanupTestCase()
     m_server.reset();
 }
 
-LoadReport TestLoadGenerator::load(const QString &pathAndQuery, int requests, int concurrency, int timeoutMs)
+LoadReport TestLoadGenerator::load(
+    const QString &pathAndQuery, int requests, int concurrency, int timeoutMs)
 {
     LoadConfig config;
     config.url = m_server->url().resolved(QUrl(pathAndQuery));
@@ -77,7 +78,8 @@ void TestLoadGenerator::percentiles_data()
     QTest::addRow("p50 of two") << QVector<double> { 10, 20 } << 50.0 << 10.0;
     QTest::addRow("p51 of two") << QVector<double> { 10, 20 } << 51.0 << 20.0;
     QTest::addRow("p90 of ten") << QVector<double> { 5, 1, 9, 3, 7, 2, 8, 4, 6, 10 } << 90.0 << 9.0;
-    QTest::addRow("p99 of ten") << QVector<double> { 5, 1, 9, 3, 7, 2, 8, 4, 6, 10 } << 99.0 << 10.0;
+    QTest::addRow("p99 of ten") << QVector<double> { 5, 1, 9, 3, 7, 2, 8, 4, 6, 10 } << 99.0
+                                << 10.0;
 }
 
 void TestLoadGenerator::percentiles()
@@ -129,14 +131,16 @@ void TestLoadGenerator::jsonHasTheContractKeys()
     report.errorCounts = { { QStringLiteral("Timeout was reached"), 1 } };
     report.totalS = 0.5;
     const QJsonObject json = report.toJson();
-    for (const char *key : { "requests", "concurrency", "total_s", "rps", "latency_ms", "status", "errors" })
+    for (const char *key :
+        { "requests", "concurrency", "total_s", "rps", "latency_ms", "status", "errors" })
         QVERIFY2(json.contains(QLatin1String(key)), key);
     const QJsonObject latency = json.value(QStringLiteral("latency_ms")).toObject();
     for (const char *key : { "p50", "p90", "p99", "max" })
         QVERIFY2(latency.contains(QLatin1String(key)), key);
     QCOMPARE(latency.value(QStringLiteral("p50")).toDouble(), 20.0);
     QCOMPARE(latency.value(QStringLiteral("max")).toDouble(), 30.0);
-    QCOMPARE(json.value(QStringLiteral("status")).toObject().value(QStringLiteral("503")).toInt(), 1);
+    QCOMPARE(
+        json.value(QStringLiteral("status")).toObject().value(QStringLiteral("503")).toInt(), 1);
     QCOMPARE(json.value(QStringLiteral("errors")).toInt(), 1);
     QCOMPARE(json.value(QStringLiteral("timeouts")).toInt(), 1);
     QCOMPARE(json.value(QStringLiteral("rps")).toDouble(), 6.0);
@@ -156,7 +160,8 @@ void TestLoadGenerator::countsAndStatuses()
 
 void TestLoadGenerator::mixedStatusesAreCounted()
 {
-    const LoadReport report = load(QStringLiteral("/async-worker?tasks=1&latency_ms=1&tasks=2"), 5, 5);
+    const LoadReport report
+        = load(QStringLiteral("/async-worker?tasks=1&latency_ms=1&tasks=2"), 5, 5);
     QCOMPARE(report.statusCounts, (QMap<int, int> { { 400, 5 } })); // tasks given twice
     const LoadReport mixed = load(QStringLiteral("/await-one?latency_ms=1&fail_rate=0.5"), 40, 8);
     QCOMPARE(mixed.answered(), 40);
@@ -169,7 +174,10 @@ void TestLoadGenerator::concurrencyIsReached()
 {
     // The server must see all of them at once, not just the client think it sent them.
     const quint64 before = m_recorder->lastSeq();
-    const LoadReport report = load(QStringLiteral("/async-continuation?tasks=1&latency_ms=400"), 60, 60);
+    // Each long enough that the last of them starts before the first ends, even under
+    // ThreadSanitizer on a busy machine (at 400 ms one run in ten saw 56 at once there).
+    const LoadReport report
+        = load(QStringLiteral("/async-continuation?tasks=1&latency_ms=1500"), 60, 60);
     QCOMPARE(report.answered(), 60);
     QCOMPARE(report.maxInFlight, 60);
     int open = 0, most = 0;
@@ -180,12 +188,14 @@ void TestLoadGenerator::concurrencyIsReached()
             --open;
     }
     QCOMPARE(most, 60);
-    QVERIFY2(report.totalS < 1.2, qPrintable(QString::number(report.totalS))); // one round, not several
+    QVERIFY2(
+        report.totalS < 2.9, qPrintable(QString::number(report.totalS))); // one round, not several
 }
 
 void TestLoadGenerator::timeoutsAreErrors()
 {
-    const LoadReport report = load(QStringLiteral("/async-worker?tasks=1&latency_ms=3000"), 4, 4, 150);
+    const LoadReport report
+        = load(QStringLiteral("/async-worker?tasks=1&latency_ms=3000"), 4, 4, 150);
     QCOMPARE(report.answered(), 0);
     QCOMPARE(report.errors(), 4);
     QCOMPARE(report.timeouts(), 4);
@@ -207,13 +217,15 @@ void TestLoadGenerator::serverGoneIsErrors()
     const LoadReport report = LoadGenerator(config).run();
     QCOMPARE(report.answered(), 0);
     QCOMPARE(report.errors(), 10);
-    QVERIFY2(report.errorCounts.firstKey().contains(QLatin1String("connect"), Qt::CaseInsensitive), qPrintable(report.errorCounts.firstKey()));
+    QVERIFY2(report.errorCounts.firstKey().contains(QLatin1String("connect"), Qt::CaseInsensitive),
+        qPrintable(report.errorCounts.firstKey()));
 }
 
 void TestLoadGenerator::cancelStopsEarly()
 {
     LoadConfig config;
-    config.url = m_server->url().resolved(QUrl(QStringLiteral("/async-continuation?tasks=1&latency_ms=100")));
+    config.url = m_server->url().resolved(
+        QUrl(QStringLiteral("/async-continuation?tasks=1&latency_ms=100")));
     config.requests = 1000;
     config.concurrency = 2;
     LoadGenerator generator(config);
