@@ -90,6 +90,8 @@ int main(int argc, char *argv[])
         options.headless = true;
     }
 
+    // Before any thread starts (Qt's, the server's): SIGINT and SIGTERM go to the main thread.
+    SignalWatcher::keepForMainThread();
     std::unique_ptr<QCoreApplication> app;
     if (options.headless)
         app = std::make_unique<QCoreApplication>(argc, argv);

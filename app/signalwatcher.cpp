@@ -4,12 +4,22 @@
 
 #include <csignal>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace {
 
 int s_pipe[2] = { -1, -1 };
+
+sigset_t stopSignals()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+}
 
 void onSignal(int signal)
 {
@@ -42,6 +52,15 @@ SignalWatcher::SignalWatcher(QObject *parent)
     action.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
+    // Taken here from now on (see keepForMainThread()), including one that waited.
+    const sigset_t set = stopSignals();
+    ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+void SignalWatcher::keepForMainThread()
+{
+    const sigset_t set = stopSignals();
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
 SignalWatcher::~SignalWatcher()
