@@ -18,14 +18,16 @@ bool isToken(QByteArrayView text)
 {
     static constexpr QByteArrayView extra = "!#$%&'*+-.^_`|~";
     return !text.isEmpty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || extra.contains(c);
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || extra.contains(c);
     });
 }
 
 // A request target: visible ASCII only (no spaces, controls or raw UTF-8).
 bool isTarget(QByteArrayView text)
 {
-    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    return !text.isEmpty()
+        && std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
 // A header value may hold tabs, visible characters and obs-text, but no other control character.
@@ -58,8 +60,7 @@ bool hasToken(const QByteArray &list, QByteArrayView token)
 
 RequestScanner::RequestScanner(const HttpLimits &limits)
     : m_limits(limits)
-{
-}
+{ }
 
 qint64 RequestScanner::scan(QByteArrayView bytes)
 {
@@ -98,13 +99,20 @@ qint64 RequestScanner::scanLine(QByteArrayView bytes)
     // Checked before anything is kept: a line or a head beyond the limits is never buffered.
     if (m_line.size() + part.size() > m_limits.maxLineBytes) {
         if (m_state == State::RequestLine)
-            refuse(414, QStringLiteral("the request line is longer than %1 bytes").arg(m_limits.maxLineBytes), RequestLine);
+            refuse(414,
+                QStringLiteral("the request line is longer than %1 bytes")
+                    .arg(m_limits.maxLineBytes),
+                RequestLine);
         else
-            refuse(431, QStringLiteral("a header line is longer than %1 bytes").arg(m_limits.maxLineBytes), Headers);
+            refuse(431,
+                QStringLiteral("a header line is longer than %1 bytes").arg(m_limits.maxLineBytes),
+                Headers);
         return taken;
     }
     if (m_offset + taken - m_requestStart > m_limits.maxHeadBytes) {
-        refuse(431, QStringLiteral("the request head is larger than %1 bytes").arg(m_limits.maxHeadBytes), Headers);
+        refuse(431,
+            QStringLiteral("the request head is larger than %1 bytes").arg(m_limits.maxHeadBytes),
+            Headers);
         return taken;
     }
     m_offset += taken;
@@ -138,7 +146,8 @@ void RequestScanner::takeRequestLine(QByteArrayView line)
         return refuse(400, QStringLiteral("malformed request line"), RequestLine);
     const QByteArray &version = parts.at(2);
     const auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
-    if (version.size() != 8 || !version.startsWith("HTTP/") || !isDigit(version.at(5)) || version.at(6) != '.' || !isDigit(version.at(7)))
+    if (version.size() != 8 || !version.startsWith("HTTP/") || !isDigit(version.at(5))
+        || version.at(6) != '.' || !isDigit(version.at(7)))
         return refuse(400, QStringLiteral("malformed HTTP version"), HttpVersion);
     if (version != "HTTP/1.1" && version != "HTTP/1.0")
         return refuse(505, QStringLiteral("only HTTP/1.0 and HTTP/1.1 are served"), HttpVersion);
@@ -153,7 +162,8 @@ void RequestScanner::takeHeaderLine(QByteArrayView line)
     if (line.isEmpty())
         return endHead();
     if (++m_fieldCount > m_limits.maxHeaderFields)
-        return refuse(431, QStringLiteral("more than %1 header fields").arg(m_limits.maxHeaderFields), Headers);
+        return refuse(431,
+            QStringLiteral("more than %1 header fields").arg(m_limits.maxHeaderFields), Headers);
     // A folded line would be read by Qt as a header of its own (RFC 9112 §5.2 lets us refuse it).
     if (line.front() == ' ' || line.front() == '\t')
         return refuse(400, QStringLiteral("folded header lines are not accepted"), Headers);
@@ -175,8 +185,11 @@ void RequestScanner::takeHeaderLine(QByteArrayView line)
         m_transferEncoding = true;
     } else if (name == "content-length") {
         // Two would leave Qt and us to choose one each; only digits, as Qt reads no other way.
-        if (m_contentLength || value.isEmpty() || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            return refuse(400, QStringLiteral("Content-Length must be given once, as a number"), QStringLiteral("Content-Length"));
+        if (m_contentLength || value.isEmpty()
+            || !std::all_of(
+                value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            return refuse(400, QStringLiteral("Content-Length must be given once, as a number"),
+                QStringLiteral("Content-Length"));
         m_contentLength = value.size() > 18 ? -1 : value.toLongLong();
     } else if (name == "expect") {
         m_expect += value.toByteArray().toLower() + ',';
@@ -195,20 +208,28 @@ void RequestScanner::endHead()
 {
     // A body of unknown length could only be read to its end by buffering it.
     if (m_transferEncoding)
-        return refuse(411, QStringLiteral("a request body needs a Content-Length; Transfer-Encoding is not accepted"), QStringLiteral("Transfer-Encoding"));
+        return refuse(411,
+            QStringLiteral(
+                "a request body needs a Content-Length; Transfer-Encoding is not accepted"),
+            QStringLiteral("Transfer-Encoding"));
     const qint64 length = m_contentLength.value_or(0);
     const bool tooLarge = length < 0 || length > m_limits.maxBodyBytes;
     // RFC 9110 §10.1.1: 100-continue is the one expectation there is; HTTP/1.0 cannot have it.
     if (!m_expect.isEmpty() && !m_head.http10) {
         if (m_expect != "100-continue,")
-            return refuse(417, QStringLiteral("only Expect: 100-continue is understood"), QStringLiteral("Expect"));
+            return refuse(417, QStringLiteral("only Expect: 100-continue is understood"),
+                QStringLiteral("Expect"));
         if (tooLarge) // the client has not sent the body yet: tell it not to
-            return refuse(417, QStringLiteral("the request body would be larger than %1 bytes").arg(m_limits.maxBodyBytes),
+            return refuse(417,
+                QStringLiteral("the request body would be larger than %1 bytes")
+                    .arg(m_limits.maxBodyBytes),
                 QStringLiteral("Expect"));
         m_head.expectContinue = length > 0;
     }
     if (tooLarge)
-        return refuse(413, QStringLiteral("the request body is larger than %1 bytes").arg(m_limits.maxBodyBytes), QStringLiteral("Content-Length"));
+        return refuse(413,
+            QStringLiteral("the request body is larger than %1 bytes").arg(m_limits.maxBodyBytes),
+            QStringLiteral("Content-Length"));
     if (m_limits.access) {
         if (const auto denial = m_limits.access->check(m_access))
             return refuse(denial->status, denial->message, denial->param);
@@ -218,7 +239,8 @@ void RequestScanner::endHead()
     // keep-alive. An upgrade is Qt's rule: "upgrade" anywhere in Connection, Upgrade: websocket.
     const bool close = hasToken(m_connection, "close");
     const bool keepAlive = hasToken(m_connection, "keep-alive");
-    m_head.upgrade = m_connection.contains("upgrade") && m_upgrade.compare("websocket", Qt::CaseInsensitive) == 0;
+    m_head.upgrade = m_connection.contains("upgrade")
+        && m_upgrade.compare("websocket", Qt::CaseInsensitive) == 0;
     m_head.closeAfter = close || (m_head.http10 && !keepAlive) || m_head.upgrade;
     m_head.keepAlive = m_head.http10 && !m_head.closeAfter;
     m_head.start = m_requestStart;
@@ -253,7 +275,10 @@ void RequestScanner::endRequest()
 void RequestScanner::expireHead()
 {
     if (isReadingHead())
-        refuse(408, QStringLiteral("the request head did not arrive within %1 ms").arg(m_limits.headTimeoutMs), Headers);
+        refuse(408,
+            QStringLiteral("the request head did not arrive within %1 ms")
+                .arg(m_limits.headTimeoutMs),
+            Headers);
 }
 
 void RequestScanner::refuse(int status, const QString &message, const std::optional<QString> &param)
