@@ -1,19 +1,13 @@
 #include "answerinbox.h"
 
 #include "handover.h"
+#include "threadboundshared.h"
 
 #include <QThread>
 
 std::shared_ptr<AnswerInbox> AnswerInbox::create()
 {
-    // Deleted on its own thread: at once when the last holder is there, else through its event
-    // loop (a pool thread that let go last must not delete an object of the server's thread).
-    return std::shared_ptr<AnswerInbox>(new AnswerInbox, [](AnswerInbox *inbox) {
-        if (inbox->thread() == QThread::currentThread())
-            delete inbox;
-        else
-            inbox->deleteLater();
-    });
+    return makeThreadBoundShared(new AnswerInbox);
 }
 
 AnswerInbox::Ticket AnswerInbox::expect(Answer answer)

@@ -2,9 +2,11 @@
 
 #include "httpreply.h"
 
+#include <QPointer>
 #include <QTcpSocket>
 
 #include <algorithm>
+#include <utility>
 
 #include <sys/socket.h>
 
@@ -294,7 +296,7 @@ void HttpConnection::writeAnswersInOrder()
         m_answers.erase(it);
         ++m_nextToWrite;
         if (body) {
-            m_stream = Stream { std::move(body), chunked, close };
+            m_stream = Stream { std::move(body), chunked, close, ++m_lastStreamId };
             writeStream(); // the line goes on at the end of the body
             return;
         }
@@ -307,17 +309,36 @@ void HttpConnection::writeStream()
 {
     // Only while the socket has little left to send: a client that reads slowly makes the body
     // wait in its maker, not in our memory. At most the low-water mark plus one piece is held.
-    while (m_stream && m_socket->state() == QAbstractSocket::ConnectedState
+    // A piece made elsewhere comes back later, through takePiece(); one made at once is written
+    // there and this loop asks for the next, rather than each piece asking in a deeper call.
+    if (m_askingForPieces)
+        return;
+    m_askingForPieces = true;
+    while (m_stream && !m_stream->asked && m_socket->state() == QAbstractSocket::ConnectedState
         && m_socket->bytesToWrite() < m_limits.streamLowWaterBytes) {
-        const QByteArray piece = m_stream->next();
-        if (piece.isEmpty())
-            return endStream();
-        if (m_stream->chunked)
-            m_socket->write(QByteArray::number(piece.size(), 16) + "\r\n");
-        m_socket->write(piece);
-        if (m_stream->chunked)
-            m_socket->write("\r\n", 2);
+        m_stream->asked = true;
+        m_stream->next(
+            [self = QPointer<HttpConnection>(this), id = m_stream->id](const QByteArray &piece) {
+                if (self)
+                    self->takePiece(id, piece);
+            });
     }
+    m_askingForPieces = false;
+}
+
+void HttpConnection::takePiece(quint64 streamId, const QByteArray &piece)
+{
+    if (!m_stream || m_stream->id != streamId)
+        return; // the client went away meanwhile
+    m_stream->asked = false;
+    if (piece.isEmpty())
+        return endStream();
+    if (m_stream->chunked)
+        m_socket->write(QByteArray::number(piece.size(), 16) + "\r\n");
+    m_socket->write(piece);
+    if (m_stream->chunked)
+        m_socket->write("\r\n", 2);
+    writeStream();
 }
 
 void HttpConnection::endStream()

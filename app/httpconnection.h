@@ -47,8 +47,9 @@ public:
     // The answer for a place in line: written once every earlier answer has been.
     void answer(quint64 place, const HttpReply &reply, bool withBody);
     // The same with a body that is written a piece at a time, each asked of `body` only when the
-    // socket has less than HttpLimits::streamLowWaterBytes left to send: chunked for HTTP/1.1,
-    // up to the end of the connection for HTTP/1.0. `head`'s own body is not used.
+    // socket has less than HttpLimits::streamLowWaterBytes left to send and the last piece has
+    // come: chunked for HTTP/1.1, up to the end of the connection for HTTP/1.0. `head`'s own
+    // body is not used.
     void answerStream(quint64 place, const HttpReply &head, HttpReply::BodySource body);
     // The place's answer will never come: the client is told so, and the connection closes.
     void abandon(quint64 place);
@@ -72,6 +73,8 @@ private:
         HttpReply::BodySource next;
         bool chunked = true;
         bool closeAfter = true;
+        quint64 id = 0; // a piece that comes back for a stream that has ended is dropped
+        bool asked = false; // a piece is on its way
     };
 
     void beforeServerReads();
@@ -83,6 +86,7 @@ private:
     void discardIncoming();
     void writeAnswersInOrder();
     void writeStream();
+    void takePiece(quint64 streamId, const QByteArray &piece);
     void endStream();
     void closeWhenWritten();
     void shutDownWriting();
@@ -109,6 +113,9 @@ private:
     quint64 m_nextPlace = 0;
     quint64 m_nextToWrite = 0;
     std::optional<Stream> m_stream;
+    quint64 m_lastStreamId = 0;
+    // In writeStream()'s loop: a piece that comes at once is written there.
+    bool m_askingForPieces = false;
     QTimer m_linger;
     QTimer m_idle; // restarted by every byte in and every answer out
     QTimer m_headDeadline; // runs while a request's head is arriving, from its first byte

@@ -3,6 +3,7 @@
 #include "abandonment.h"
 #include "accesspolicy.h"
 #include "answerinbox.h"
+#include "backgroundbody.h"
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
 #include "handover.h"
@@ -477,8 +478,9 @@ void HttpFrontend::addApiRoutes()
         });
 
     // Exports: the snapshot is taken off this thread (a full history is half a million events),
-    // then written here a piece at a time as the client reads it, so that the body never sits
-    // whole in memory however slowly it is read. Each one holds its snapshot until its client
+    // then made a piece at a time on the export pool as the client reads it and written here, so
+    // that the body never sits whole in memory however slowly it is read, and making it never
+    // holds up this thread. Each one holds its snapshot until its client
     // has read it all, so at most --max-exports are under way; beyond, 503.
     auto exportRoute = [this](const QString &path, bool csv) {
         m_methods.insert(path, GetOnly);
@@ -512,9 +514,11 @@ void HttpFrontend::addApiRoutes()
                         : HttpReply::text(200, {}, QByteArrayLiteral("application/json"))
                               .withHeader(QByteArrayLiteral("Content-Disposition"),
                                   QByteArrayLiteral("inline; filename=\"fanscope-trace.json\""));
-                    // The slot is held by the body source, which goes when the stream ends.
-                    const bool sent
-                        = reply->sendStream(head, [writer, slot] { return writer->next(); });
+                    // Each piece is made on the export pool, never here. The slot is held by the
+                    // body, which goes when the stream ends.
+                    const bool sent = reply->sendStream(head,
+                        BackgroundBody::create(
+                            m_exportPool, [writer, slot] { return writer->next(); }));
                     m_metrics->countAnswer(path, sent ? 200 : TraceEvent::AbandonedStatus);
                 });
                 m_exportPool.start(
@@ -552,6 +556,7 @@ void HttpFrontend::addApiRoutes()
                 gauges.acceptPaused = listener->isAcceptPaused();
                 gauges.connectionsOpen = listener->openConnections();
                 gauges.connectionLimitReached = listener->connectionLimitReached();
+                gauges.connectionsHeldBack = listener->heldBack();
             }
             for (const FanOutStrategy *strategy : m_strategies)
                 gauges.threadsHeldPastDeadline += strategy->threadsHeldPastDeadline();

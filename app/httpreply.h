@@ -12,8 +12,11 @@
 class HttpReply
 {
 public:
-    // A body written as the client reads it: each call gives the next piece; empty at the end.
-    using BodySource = std::function<QByteArray()>;
+    // A body written as the client reads it. Asked for its next piece (on the server's thread),
+    // it hands the piece to the taker on that thread, at once or later if it is made elsewhere;
+    // an empty piece is the end. It is not asked again before it has answered.
+    using PieceTaker = std::function<void(const QByteArray &)>;
+    using BodySource = std::function<void(PieceTaker)>;
 
     static HttpReply json(int status, const QJsonObject &body);
     static HttpReply text(int status, const QByteArray &body, const QByteArray &contentType = "text/plain; charset=utf-8");

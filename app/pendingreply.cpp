@@ -65,8 +65,19 @@ bool PendingReply::sendStream(const HttpReply &head, HttpReply::BodySource body)
     m_socket->write(HttpReply(head)
                         .withHeader(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"))
                         .streamHead(false));
-    for (QByteArray piece = body(); !piece.isEmpty(); piece = body())
-        m_socket->write(piece);
-    m_socket->disconnectFromHost();
+    writeWhole(m_socket, std::make_shared<HttpReply::BodySource>(std::move(body)));
     return true;
+}
+
+void PendingReply::writeWhole(
+    const QPointer<QTcpSocket> &socket, const std::shared_ptr<HttpReply::BodySource> &body)
+{
+    (*body)([socket, body](const QByteArray &piece) {
+        if (!socket)
+            return;
+        if (piece.isEmpty())
+            return socket->disconnectFromHost();
+        socket->write(piece);
+        writeWhole(socket, body);
+    });
 }

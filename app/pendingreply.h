@@ -16,6 +16,7 @@
 #include <QTcpSocket>
 
 #include <functional>
+#include <memory>
 
 class HttpConnection;
 class QThread;
@@ -46,6 +47,10 @@ public:
     bool sendStream(const HttpReply &head, HttpReply::BodySource body);
 
 private:
+    // All of a body, piece after piece as they come, then the end of the connection.
+    static void writeWhole(
+        const QPointer<QTcpSocket> &socket, const std::shared_ptr<HttpReply::BodySource> &body);
+
     QPointer<QTcpSocket> m_socket;
     QPointer<HttpConnection> m_connection; // none for a connection our listener did not accept
     quint64 m_place = 0;
