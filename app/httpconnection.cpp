@@ -42,6 +42,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const HttpLimits &limits)
         }
     });
     connect(socket, &QAbstractSocket::disconnected, this, [this] { m_stream.reset(); });
+    connect(socket, &QIODevice::bytesWritten, this, &HttpConnection::resumeWhenDrained);
 }
 
 void HttpConnection::watchHeadDeadline()
@@ -114,14 +115,54 @@ void HttpConnection::beforeServerReads()
     scanArrivedBytes();
     watchHeadDeadline();
     cutOffServerWhenDue();
+    holdBackWhenBusy();
 }
 
 void HttpConnection::afterServerRead()
 {
     if (m_upgraded)
         return;
+    if (std::exchange(m_hidingFromServer, false))
+        m_socket->rollbackTransaction(); // the requests are there again, for later
     m_buffered = m_socket->bytesAvailable();
     cutOffServerWhenDue();
+}
+
+bool HttpConnection::hasTooMuchToWrite() const
+{
+    const qint64 limit
+        = m_holdingBack ? m_limits.outputHighWaterBytes / 4 : m_limits.outputHighWaterBytes;
+    return m_socket->bytesToWrite() >= limit
+        || m_answers.size() >= size_t(m_limits.maxAnswersPending);
+}
+
+void HttpConnection::holdBackWhenBusy()
+{
+    // Qt's slot runs next and reads every request in the buffer, one per readyRead. While the
+    // client has too much to read, the buffer is hidden from it for this readyRead: a read
+    // transaction of ours skips to its end (Qt then finds nothing, and does not start a
+    // transaction of its own), rolled back in afterServerRead(). Only between requests: one Qt
+    // has half read goes on. The buffer then fills, the socket stops reading the kernel, and TCP
+    // makes the client wait.
+    if (m_serverCutOff || m_closing || m_socket->isTransactionStarted() || !hasTooMuchToWrite())
+        return;
+    if (!m_holdingBack) {
+        m_holdingBack = true;
+        Q_EMIT heldBack();
+    }
+    m_socket->startTransaction();
+    m_socket->skip(m_socket->bytesAvailable());
+    m_hidingFromServer = true;
+}
+
+void HttpConnection::resumeWhenDrained()
+{
+    if (!m_holdingBack || hasTooMuchToWrite())
+        return;
+    m_holdingBack = false;
+    // Nothing new may arrive (the client may be waiting for these answers): Qt is told now.
+    if (m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(m_socket, &QIODevice::readyRead, Qt::QueuedConnection);
 }
 
 void HttpConnection::scanArrivedBytes()
@@ -295,6 +336,7 @@ void HttpConnection::writeAnswersInOrder()
         const bool chunked = !it->second.http10;
         m_answers.erase(it);
         ++m_nextToWrite;
+        resumeWhenDrained();
         if (body) {
             m_stream = Stream { std::move(body), chunked, close, ++m_lastStreamId };
             writeStream(); // the line goes on at the end of the body

@@ -54,10 +54,15 @@ public:
     // The place's answer will never come: the client is told so, and the connection closes.
     void abandon(quint64 place);
 
+    // Whether the connection's requests are held back now (see HttpLimits::outputHighWaterBytes).
+    bool isHoldingBack() const { return m_holdingBack; }
+
 Q_SIGNALS:
     // A request was refused before it reached a route (400, 403, 408, 411, 413, 414, 417, 421,
     // 431, 505).
     void refused(int status);
+    // The client does not read its answers as fast as it asks: its requests are held back.
+    void heldBack();
 
 private:
     struct Answer {
@@ -84,6 +89,9 @@ private:
     void cutOffServerWhenDue();
     void cutOffServer();
     void discardIncoming();
+    bool hasTooMuchToWrite() const;
+    void holdBackWhenBusy();
+    void resumeWhenDrained();
     void writeAnswersInOrder();
     void writeStream();
     void takePiece(quint64 streamId, const QByteArray &piece);
@@ -114,6 +122,8 @@ private:
     quint64 m_nextToWrite = 0;
     std::optional<Stream> m_stream;
     quint64 m_lastStreamId = 0;
+    bool m_holdingBack = false; // requests are not handed to Qt until the answers drain
+    bool m_hidingFromServer = false; // during one readyRead: the buffer is hidden from Qt's slot
     // In writeStream()'s loop: a piece that comes at once is written there.
     bool m_askingForPieces = false;
     QTimer m_linger;

@@ -38,6 +38,13 @@ struct HttpLimits
     // than this left to send, so that a slow reader holds about this much, whatever the body's
     // size. A client that reads none of it for idleTimeoutMs is cut off.
     qint64 streamLowWaterBytes = 64 * 1024;
+    // A client that sends requests faster than it reads their answers (pipelining without
+    // reading, or a slow reader) is read no further while its connection has this much unsent
+    // or this many answers still to write; its requests wait in the kernel, and TCP slows it
+    // down. Reading resumes below a quarter of the bytes. Without it, one connection that never
+    // read held ~13 MB more every second, for ever.
+    qint64 outputHighWaterBytes = 256 * 1024;
+    int maxAnswersPending = 64;
 
     // What a connection buffers at most: one whole request, with room to spare. A request must
     // fit, since Qt's parser keeps what it has read of a request until the request is complete.

@@ -113,6 +113,7 @@ void HttpListener::incomingConnection(qintptr descriptor)
     auto *connection = new HttpConnection(socket, m_limits);
     connection->setUpgradeGate(m_upgradeGate);
     connect(connection, &HttpConnection::refused, this, &HttpListener::refused);
+    connect(connection, &HttpConnection::heldBack, this, [this] { ++m_heldBack; });
     // QHttpServer takes the socket at once (pendingConnectionAvailable is a direct signal in
     // Qt 6.4) and connects its own slot; ours for after its reads comes next.
     addPendingConnection(socket);

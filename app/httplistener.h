@@ -43,6 +43,9 @@ public:
     int maxConnections() const { return m_maxConnections; }
     // Times accepting stopped because maxConnections were open.
     quint64 connectionLimitReached() const { return m_limitReached; }
+    // Times a connection's requests were held back because its client did not read its answers
+    // (HttpLimits::outputHighWaterBytes).
+    quint64 heldBack() const { return m_heldBack; }
 
     // Qt's QTcpServer re-enables its own accepting here: keep it off.
     QTcpSocket *nextPendingConnection() override;
@@ -74,5 +77,6 @@ private:
     int m_openConnections = 0;
     int m_maxConnections = 0;
     quint64 m_limitReached = 0;
+    quint64 m_heldBack = 0;
     std::function<bool()> m_upgradeGate;
 };

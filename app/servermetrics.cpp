@@ -151,6 +151,8 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
     gauge("fanscope_connections_open", "Connections open now (at most --max-connections).", gauges.connectionsOpen);
     text += QStringLiteral("# HELP fanscope_connection_limit_reached_total Times the server stopped accepting because --max-connections were open.\n"
                            "# TYPE fanscope_connection_limit_reached_total counter\nfanscope_connection_limit_reached_total %1\n").arg(gauges.connectionLimitReached);
+    text += QStringLiteral("# HELP fanscope_connections_held_back_total Times a connection's requests were read no further because its client had not read 256 KiB or 64 answers yet.\n"
+                           "# TYPE fanscope_connections_held_back_total counter\nfanscope_connections_held_back_total %1\n").arg(gauges.connectionsHeldBack);
     gauge("fanscope_accept_paused", "1 while the listener waits before accepting again after accept() failed.", gauges.acceptPaused ? 1 : 0);
     return text.toUtf8();
 }

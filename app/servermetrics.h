@@ -52,6 +52,7 @@ public:
         bool acceptPaused = false; // backing off after such a failure
         int connectionsOpen = 0;
         quint64 connectionLimitReached = 0; // times accepting stopped at --max-connections
+        quint64 connectionsHeldBack = 0; // times a client that did not read was read no further
         int threadsHeldPastDeadline = 0; // pool threads still blocked by tasks given up on
         int traceEvents = 0; // the timeline's events held now
         int traceCapacity = 0; // at most this many: --trace-events

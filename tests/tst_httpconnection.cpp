@@ -136,6 +136,7 @@ private Q_SLOTS:
     void refused();
     void refusalWaitsForEarlierAnswers();
     void hugeBodyIsRefusedWithoutBuffering();
+    void aClientThatDoesNotReadIsHeldBack();
     void idleConnectionsAreClosed();
     void hostIsChecked_data();
     void hostIsChecked();
@@ -465,6 +466,69 @@ void TestHttpConnection::hugeBodyIsRefusedWithoutBuffering()
                        .arg(sent / 1024)));
 #endif
     verifyHealthy();
+}
+
+void TestHttpConnection::aClientThatDoesNotReadIsHeldBack()
+{
+    // A client that pipelines 4000 requests for a 30 KiB file and reads none of the answers
+    // (120 MiB if they were all made): once 256 KiB wait unsent, the server reads its requests
+    // no further, so what it holds stays small; other clients are served meanwhile; and once the
+    // client reads, every answer comes, whole and in order.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    QVERIFY(fd >= 0);
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+    const int small = 16 * 1024; // the kernel then holds little of the answers for us
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    timeval timeout { 10, 0 };
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(m_port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+
+    const auto heldBack = [this] {
+        RawClient metrics(m_port);
+        metrics.send(request("/metrics"));
+        const auto response = metrics.read();
+        const QRegularExpression line(
+            QStringLiteral("\nfanscope_connections_held_back_total (\\d+)\n"));
+        const auto match = line.match(response ? QString::fromUtf8(response->body) : QString());
+        return match.hasMatch() ? match.captured(1).toInt() : -1;
+    };
+    const int heldBefore = heldBack();
+    QVERIFY(heldBefore >= 0);
+    const qint64 before = residentKiB();
+    const int count = 4000;
+    const QByteArray all = request("/static/app.js").repeated(count); // ~200 KiB: sent at once
+    QCOMPARE(::send(fd, all.constData(), size_t(all.size()), MSG_NOSIGNAL), ssize_t(all.size()));
+
+    QTRY_VERIFY_WITH_TIMEOUT(heldBack() > heldBefore, 10000);
+    const qint64 grownKiB = residentKiB() - before;
+#if defined(__SANITIZE_ADDRESS__)
+    Q_UNUSED(grownKiB) // AddressSanitizer keeps freed buffers in quarantine
+#else
+    QVERIFY2(
+        grownKiB < 32 * 1024, qPrintable(QStringLiteral("memory grew by %1 KiB").arg(grownKiB)));
+#endif
+    verifyHealthy();
+
+    // Now it reads: all of them come.
+    const QByteArray status = "HTTP/1.1 200 ";
+    qint64 answers = 0;
+    QByteArray tail;
+    char buffer[64 * 1024];
+    while (answers < count) {
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n <= 0)
+            break;
+        tail.append(buffer, n);
+        for (qsizetype at = tail.indexOf(status); at >= 0; at = tail.indexOf(status, at + 1))
+            ++answers;
+        tail = tail.right(status.size() - 1); // a status line cut between two reads
+    }
+    QCOMPARE(answers, qint64(count));
 }
 
 void TestHttpConnection::idleConnectionsAreClosed()
