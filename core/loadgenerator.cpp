@@ -4,6 +4,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -60,6 +62,7 @@ LoadReport LoadGenerator::run(const std::function<void(int, const QByteArray &)>
     report.requests = m_config.requests;
     report.concurrency = m_config.concurrency;
     report.latenciesMs.reserve(m_config.requests);
+    report.connectMs.reserve(m_config.requests);
 
     const QByteArray url = m_config.url.toEncoded();
     std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(), &curl_multi_cleanup);
@@ -118,7 +121,10 @@ LoadReport LoadGenerator::run(const std::function<void(int, const QByteArray &)>
             if (result == CURLE_OK)
                 curl_easy_getinfo(slot->easy, CURLINFO_RESPONSE_CODE, &status);
             if (result == CURLE_OK && status > 0) {
+                curl_off_t connectUs = 0; // from curl's start of the transfer; 0 when reused
+                curl_easy_getinfo(slot->easy, CURLINFO_CONNECT_TIME_T, &connectUs);
                 report.latenciesMs.append(latencyMs);
+                report.connectMs.append(std::min(latencyMs, double(connectUs) / 1000.0));
                 report.statusCounts[int(status)]++;
                 if (onBody)
                     onBody(int(status), slot->body);

@@ -2,6 +2,7 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -46,6 +47,26 @@ double LoadReport::averageMs() const
     return latenciesMs.isEmpty() ? 0 : std::accumulate(latenciesMs.cbegin(), latenciesMs.cend(), 0.0) / double(latenciesMs.size());
 }
 
+double LoadReport::slowestOnConnectionMs() const
+{
+    double slowest = 0;
+    for (qsizetype i = 0; i < latenciesMs.size(); ++i)
+        slowest = std::max(slowest, latenciesMs.at(i) - connectMs.value(i));
+    return slowest;
+}
+
+double LoadReport::slowestConnectMs() const
+{
+    return connectMs.isEmpty() ? 0 : *std::max_element(connectMs.cbegin(), connectMs.cend());
+}
+
+double LoadReport::averageConnectMs() const
+{
+    return connectMs.isEmpty()
+        ? 0
+        : std::accumulate(connectMs.cbegin(), connectMs.cend(), 0.0) / double(connectMs.size());
+}
+
 QVector<LoadReport::Bucket> LoadReport::histogram(int buckets) const
 {
     QVector<Bucket> result;
@@ -86,6 +107,9 @@ QString LoadReport::toText() const
         text += QStringLiteral("\nLatency distribution:\n");
         for (int p : { 10, 25, 50, 75, 90, 95, 99 })
             text += QStringLiteral("  %1% in %2\n").arg(p).arg(secs(percentileMs(p)));
+        text += QStringLiteral("\nDetails (average, slowest):\n");
+        text += QStringLiteral("  connect:\t%1, %2\n")
+                    .arg(secs(averageConnectMs()), secs(slowestConnectMs()));
     }
     text += QStringLiteral("\nStatus code distribution:\n");
     for (auto it = statusCounts.cbegin(); it != statusCounts.cend(); ++it)
@@ -117,14 +141,20 @@ QJsonObject LoadReport::toJson() const
         { QStringLiteral("max_in_flight"), maxInFlight },
         { QStringLiteral("total_s"), std::round(totalS * 1e6) / 1e6 },
         { QStringLiteral("rps"), std::round(rps() * 100.0) / 100.0 },
-        { QStringLiteral("latency_ms"), QJsonObject {
-            { QStringLiteral("fastest"), ms(fastestMs()) },
-            { QStringLiteral("average"), ms(averageMs()) },
-            { QStringLiteral("p50"), ms(percentileMs(50)) },
-            { QStringLiteral("p90"), ms(percentileMs(90)) },
-            { QStringLiteral("p99"), ms(percentileMs(99)) },
-            { QStringLiteral("max"), ms(slowestMs()) },
-        } },
+        { QStringLiteral("latency_ms"),
+            QJsonObject {
+                { QStringLiteral("fastest"), ms(fastestMs()) },
+                { QStringLiteral("average"), ms(averageMs()) },
+                { QStringLiteral("p50"), ms(percentileMs(50)) },
+                { QStringLiteral("p90"), ms(percentileMs(90)) },
+                { QStringLiteral("p99"), ms(percentileMs(99)) },
+                { QStringLiteral("max"), ms(slowestMs()) },
+            } },
+        { QStringLiteral("connect_ms"),
+            QJsonObject {
+                { QStringLiteral("average"), ms(averageConnectMs()) },
+                { QStringLiteral("max"), ms(slowestConnectMs()) },
+            } },
         { QStringLiteral("histogram"), buckets },
         { QStringLiteral("status"), status },
         { QStringLiteral("errors"), errors() },

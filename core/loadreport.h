@@ -14,6 +14,10 @@ struct LoadReport {
     int concurrency = 0;
     double totalS = 0; // wall time of the whole run
     QVector<double> latenciesMs; // one per answered request (any status), in completion order
+    // For the same requests, the part of the latency spent opening a connection: about 0 on a
+    // kept-alive one. On loopback the kernel completes the handshake whatever the server does,
+    // so this is the client's own time (hey's "DNS+dialup").
+    QVector<double> connectMs;
     QMap<int, int> statusCounts; // HTTP status -> responses
     QMap<QString, int> errorCounts; // transport error -> requests (no HTTP answer)
     int maxInFlight = 0; // requests the generator had in flight at once, at most
@@ -28,6 +32,10 @@ struct LoadReport {
     double fastestMs() const;
     double slowestMs() const;
     double averageMs() const;
+    // The slowest latency counted from the request's connection being open: the server's part.
+    double slowestOnConnectionMs() const;
+    double slowestConnectMs() const;
+    double averageConnectMs() const;
 
     struct Bucket {
         double upperMs; // bucket holds latencies <= upperMs (and > the previous one's)

@@ -22,6 +22,7 @@ private Q_SLOTS:
     void histogramCoversAllAnswers();
     void emptyReport();
     void jsonHasTheContractKeys();
+    void connectTimeIsSeparated();
     void countsAndStatuses();
     void mixedStatusesAreCounted();
     void concurrencyIsReached();
@@ -144,6 +145,30 @@ void TestLoadGenerator::jsonHasTheContractKeys()
     QCOMPARE(json.value(QStringLiteral("errors")).toInt(), 1);
     QCOMPARE(json.value(QStringLiteral("timeouts")).toInt(), 1);
     QCOMPARE(json.value(QStringLiteral("rps")).toDouble(), 6.0);
+}
+
+void TestLoadGenerator::connectTimeIsSeparated()
+{
+    // The part of each latency spent connecting, and the slowest latency without it.
+    LoadReport report;
+    report.latenciesMs = { 10, 50, 30 };
+    report.connectMs = { 4, 45, 0 };
+    QCOMPARE(report.slowestOnConnectionMs(), 30.0); // 10 - 4, 50 - 45, 30 - 0
+    QCOMPARE(report.slowestConnectMs(), 45.0);
+    QCOMPARE(report.toJson()
+                 .value(QStringLiteral("connect_ms"))
+                 .toObject()
+                 .value(QStringLiteral("max"))
+                 .toDouble(),
+        45.0);
+
+    // A real run: one figure per answer, never more than its latency; kept-alive connections
+    // are opened once each, so most requests spend nothing connecting.
+    const LoadReport run = load(QStringLiteral("/healthz"), 40, 4);
+    QCOMPARE(run.connectMs.size(), run.latenciesMs.size());
+    for (qsizetype i = 0; i < run.connectMs.size(); ++i)
+        QVERIFY(run.connectMs.at(i) >= 0 && run.connectMs.at(i) <= run.latenciesMs.at(i));
+    QVERIFY(run.slowestOnConnectionMs() <= run.slowestMs());
 }
 
 void TestLoadGenerator::countsAndStatuses()
