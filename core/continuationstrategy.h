@@ -1,12 +1,13 @@
 #pragma once
 
-// /async-continuation: no thread is held while the tasks run. The server's thread starts the
-// tasks on the loop threads and returns; the result goes to a callback on whichever thread ends
-// the request: the last task finishing, or the deadline (a timer on LoopWorker's deadline thread)
-// expiring the rest. That expiry, and the answer it ends with, run on a closer thread: the
-// deadline thread keeps every request's deadline, and giving up on 10,000 tasks and making their
-// answer takes 40-60 ms, which would make each deadline due meanwhile that late. The server hands
-// the answer back to its own thread with a queued call.
+// /async-continuation: no thread is held while the tasks run. start() hands the request to a
+// closer thread, which opens it (its plan and fan-in), starts its tasks on the loop threads and
+// returns; the result goes to a callback on whichever thread ends the request: the last task
+// finishing, or the deadline (a timer on LoopWorker's deadline thread) expiring the rest. That
+// expiry, and the answer it ends with, run on a closer thread too: the deadline thread keeps
+// every request's deadline, and giving up on 10,000 tasks and making their answer takes
+// 40-60 ms, which would make each deadline due meanwhile that late. The server hands the answer
+// back to its own thread with a queued call.
 #include "fanoutstrategy.h"
 
 #include <QThreadPool>
@@ -33,6 +34,9 @@ protected:
     void fanOut(const std::shared_ptr<FanIn> &fanIn) override;
 
 private:
+    void openAndSchedule(
+        const FanOutSpec &spec, const std::shared_ptr<Abandonment> &abandonment, Done done);
+
     LoopWorker &m_worker;
     int m_lane; // the virtual "continuations" lane: these requests are on no thread
     // Shared with the deadline timers, which hold it weakly. Last, so that it is the first to go:
