@@ -77,6 +77,27 @@ qint64 EpollEventDispatcher::nowNs()
 
 bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
+    const qint64 startedNs = nowNs();
+    qint64 waitedNs = 0;
+    const bool handled = processTurn(flags, &waitedNs);
+    countTurn(nowNs() - startedNs - waitedNs);
+    return handled;
+}
+
+void EpollEventDispatcher::countTurn(qint64 busyNs)
+{
+    const double busyS = double(busyNs) / 1e9;
+    for (size_t i = 0; i < Turns::BoundsS.size(); ++i) {
+        if (busyS <= Turns::BoundsS[i])
+            ++m_turns.atMost[i];
+    }
+    ++m_turns.count;
+    m_turns.sumS += busyS;
+    m_turns.longestS = std::max(m_turns.longestS, busyS);
+}
+
+bool EpollEventDispatcher::processTurn(QEventLoop::ProcessEventsFlags flags, qint64 *waitedNs)
+{
     m_interrupted.store(false, std::memory_order_relaxed);
     Q_EMIT awake();
     // Posted events (queued calls, answers handed back, deleteLater) of this thread. One posted
@@ -95,8 +116,10 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     syncWatches();
     epoll_event events[MaxEventsPerWait];
+    const qint64 waitStartNs = nowNs();
     const int ready
         = epollWait(withNotifiers ? m_epoll : m_wakeOnly, events, MaxEventsPerWait, timeoutNs);
+    *waitedNs = nowNs() - waitStartNs;
     if (ready < 0 && errno != EINTR)
         qErrnoWarning("EpollEventDispatcher: epoll_wait");
     if (timeoutNs != 0)

@@ -19,6 +19,7 @@
 #include <QAbstractEventDispatcher>
 #include <QVarLengthArray>
 
+#include <array>
 #include <atomic>
 #include <queue>
 #include <unordered_map>
@@ -53,6 +54,20 @@ public:
     int watchedDescriptors() const { return int(m_watches.size()); }
     int registeredTimerCount() const { return int(m_timers.size()); }
 
+    // How long each turn of the loop kept the thread busy, from its start to its wait and from
+    // the wait to its end: how long a request's bytes, or an answer handed back, may wait for
+    // the thread. A histogram for /metrics; read on the dispatcher's thread.
+    struct Turns
+    {
+        static constexpr std::array<double, 10> BoundsS { 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+            0.005, 0.01, 0.025, 0.05, 0.1 };
+        std::array<quint64, BoundsS.size()> atMost {}; // turns of at most BoundsS[i] (cumulative)
+        quint64 count = 0;
+        double sumS = 0;
+        double longestS = 0;
+    };
+    const Turns &turns() const { return m_turns; }
+
 private:
     // The notifiers of one descriptor, and what the kernel was last told to watch for it. A
     // descriptor may have two of a kind: QTcpServer keeps its own (disabled) read notifier on
@@ -83,6 +98,8 @@ private:
     };
 
     static qint64 nowNs();
+    bool processTurn(QEventLoop::ProcessEventsFlags flags, qint64 *waitedNs);
+    void countTurn(qint64 busyNs);
     void schedule(int timerId, Timer &timer);
     void compactHeap();
     // How long the next epoll_wait may block: -1 for no timer, 0 if one is due.
@@ -105,4 +122,5 @@ private:
     std::unordered_map<int, Timer> m_timers;
     std::priority_queue<Due, std::vector<Due>, std::greater<Due>> m_due; // may hold stale entries
     quint64 m_generation = 0;
+    Turns m_turns;
 };

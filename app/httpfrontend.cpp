@@ -4,6 +4,7 @@
 #include "accesspolicy.h"
 #include "answerinbox.h"
 #include "backgroundbody.h"
+#include "epolleventdispatcher.h"
 #include "fanoutplan.h"
 #include "fanoutstrategy.h"
 #include "handover.h"
@@ -26,6 +27,7 @@
 #include <QRegularExpression>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QThread>
 #include <QThreadPool>
 #include <QUrlQuery>
 #include <QWebSocket>
@@ -558,6 +560,9 @@ void HttpFrontend::addApiRoutes()
                 gauges.connectionLimitReached = listener->connectionLimitReached();
                 gauges.connectionsHeldBack = listener->heldBack();
             }
+            if (const auto *dispatcher
+                = qobject_cast<EpollEventDispatcher *>(QThread::currentThread()->eventDispatcher()))
+                gauges.serverTurns = dispatcher->turns();
             for (const FanOutStrategy *strategy : m_strategies)
                 gauges.threadsHeldPastDeadline += strategy->threadsHeldPastDeadline();
             // Counted before it is written, so that this scrape includes itself.

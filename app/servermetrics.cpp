@@ -154,5 +154,17 @@ QByteArray ServerMetrics::exposition(const Gauges &gauges) const
     text += QStringLiteral("# HELP fanscope_connections_held_back_total Times a connection's requests were read no further because its client had not read 256 KiB or 64 answers yet.\n"
                            "# TYPE fanscope_connections_held_back_total counter\nfanscope_connections_held_back_total %1\n").arg(gauges.connectionsHeldBack);
     gauge("fanscope_accept_paused", "1 while the listener waits before accepting again after accept() failed.", gauges.acceptPaused ? 1 : 0);
+    if (const auto &turns = gauges.serverTurns) {
+        text += QStringLiteral("# HELP fanscope_server_thread_turn_seconds How long each turn of the server thread's event loop kept it busy: how long a request's bytes or an answer could wait for it.\n"
+                               "# TYPE fanscope_server_thread_turn_seconds histogram\n");
+        for (size_t i = 0; i < turns->BoundsS.size(); ++i) {
+            text += QStringLiteral("fanscope_server_thread_turn_seconds_bucket{le=\"%1\"} %2\n")
+                        .arg(number(turns->BoundsS[i])).arg(turns->atMost[i]);
+        }
+        text += QStringLiteral("fanscope_server_thread_turn_seconds_bucket{le=\"+Inf\"} %1\n").arg(turns->count);
+        text += QStringLiteral("fanscope_server_thread_turn_seconds_sum %1\n").arg(number(turns->sumS));
+        text += QStringLiteral("fanscope_server_thread_turn_seconds_count %1\n").arg(turns->count);
+        gauge("fanscope_server_thread_longest_turn_seconds", "The longest turn of the server thread's event loop since the start.", turns->longestS);
+    }
     return text.toUtf8();
 }

@@ -3,6 +3,8 @@
 // What the server has done, for /metrics in the Prometheus text format: answers by route and
 // status code, the fan-out routes' durations as histograms, tasks by status, and gauges the
 // caller reads at exposition time. Counting is thread-safe and cheap (one short lock per answer).
+#include "epolleventdispatcher.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QMap>
@@ -12,6 +14,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 struct FanOutResult;
 class WorkBudget;
@@ -54,6 +57,8 @@ public:
         quint64 connectionLimitReached = 0; // times accepting stopped at --max-connections
         quint64 connectionsHeldBack = 0; // times a client that did not read was read no further
         int threadsHeldPastDeadline = 0; // pool threads still blocked by tasks given up on
+        // The server thread's turns, if it runs an EpollEventDispatcher.
+        std::optional<EpollEventDispatcher::Turns> serverTurns;
         int traceEvents = 0; // the timeline's events held now
         int traceCapacity = 0; // at most this many: --trace-events
     };

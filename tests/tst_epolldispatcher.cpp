@@ -157,6 +157,7 @@ private Q_SLOTS:
     void postsFromManyThreadsAllArrive();
     void concurrentWakeUpsLoseNone();
     void postWakesASleepingLoop();
+    void turnsCountBusyTimeNotWaiting();
     void turnOrderIsPostedNotifiersTimers();
 
     // Timers.
@@ -479,6 +480,39 @@ void TestEpollDispatcher::postWakesASleepingLoop()
         QMetaObject::invokeMethod(m_context, handOver([ran] { ++*ran; }), Qt::QueuedConnection);
         QTRY_COMPARE_WITH_TIMEOUT(ran->load(), round, 2000);
     }
+}
+
+void TestEpollDispatcher::turnsCountBusyTimeNotWaiting()
+{
+    // A call that keeps the thread 20 ms makes a turn of at least that; the 300 ms the loop
+    // then sleeps for a timer count in no turn.
+    const auto before = fromThread([this] { return m_dispatcher->turns(); });
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    QMetaObject::invokeMethod(m_context, handOver([] {
+        QElapsedTimer busy;
+        busy.start();
+        while (busy.nsecsElapsed() < 20 * Ms) { } // work, not waiting: the turn's own time
+    }),
+        Qt::QueuedConnection);
+    fromThread([this, done] {
+        QTimer::singleShot(300, m_context, [done] { *done = true; });
+        return 0;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done->load(), 5000);
+    const auto after = fromThread([this] { return m_dispatcher->turns(); });
+
+    QVERIFY(after.count > before.count);
+    QVERIFY2(after.longestS >= 0.020, qPrintable(QString::number(after.longestS)));
+    QVERIFY2(after.sumS - before.sumS >= 0.020, qPrintable(QString::number(after.sumS)));
+    QVERIFY2(after.sumS - before.sumS < 0.3 + 0.020, // coarse: no sleeping counted
+        qPrintable(QString::number(after.sumS - before.sumS)));
+    // Cumulative: each bucket holds the ones before it, and the 20 ms turn is in none below it.
+    for (size_t i = 1; i < after.atMost.size(); ++i)
+        QVERIFY(after.atMost[i] >= after.atMost[i - 1]);
+    QVERIFY(after.atMost.back() <= after.count);
+    const size_t below20 = size_t(std::distance(
+        after.BoundsS.begin(), std::find(after.BoundsS.begin(), after.BoundsS.end(), 0.01)));
+    QVERIFY(after.count - after.atMost[below20] > before.count - before.atMost[below20]);
 }
 
 void TestEpollDispatcher::turnOrderIsPostedNotifiersTimers()

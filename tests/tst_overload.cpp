@@ -134,6 +134,10 @@ void TestOverload::overloadIsTurnedAwayAtOnce()
     QCOMPARE(metric(QStringLiteral("fanscope_queue_depth")), 0.0);
     QCOMPARE(metric(QStringLiteral("fanscope_http_requests_total{route=\"/async-worker\",code=\"503\"}")), double(report.statusCounts.value(503)));
     QCOMPARE(metric(QStringLiteral("fanscope_http_requests_total{route=\"/async-worker\",code=\"200\"}")), double(report.statusCounts.value(200)));
+    // How long the server's thread was kept from its clients: one histogram of every turn.
+    const double turns = metric(QStringLiteral("fanscope_server_thread_turn_seconds_count"));
+    QVERIFY2(turns > 0, qPrintable(QString::number(turns)));
+    QVERIFY(metric(QStringLiteral("fanscope_server_thread_longest_turn_seconds")) > 0);
     // And takes requests as before.
     get(QStringLiteral("/async-worker?tasks=1&latency_ms=1"), &status);
     QCOMPARE(status, 200);

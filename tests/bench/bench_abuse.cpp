@@ -558,6 +558,23 @@ int main(int argc, char *argv[])
     for (auto &scenario : scenarios)
         scenario->join();
     const bool alive = server.state() == QProcess::Running;
+    // How long the server's thread was kept from its clients at a time, over the whole run.
+    QByteArray metrics;
+    load(base, QStringLiteral("/metrics"), 1, 1,
+        [&](int, const QByteArray &body) { metrics = body; });
+    const auto sample = [&metrics](const char *name) {
+        const QRegularExpression line(QLatin1Char('^')
+                + QRegularExpression::escape(QLatin1String(name)) + QStringLiteral(" (\\S+)$"),
+            QRegularExpression::MultilineOption);
+        const auto match = line.match(QString::fromUtf8(metrics));
+        return match.hasMatch() ? match.captured(1).toDouble() : -1;
+    };
+    const double longestTurnMs = sample("fanscope_server_thread_longest_turn_seconds") * 1000;
+    const double turns = sample("fanscope_server_thread_turn_seconds_count");
+    const double turnsOver10Ms
+        = turns - sample("fanscope_server_thread_turn_seconds_bucket{le=\"0.01\"}");
+    const double turnsOver1Ms
+        = turns - sample("fanscope_server_thread_turn_seconds_bucket{le=\"0.001\"}");
     QThread::sleep(10);
     const ProcessFigures after = measure(pid);
     QStringList leftDescriptors;
@@ -595,6 +612,8 @@ int main(int argc, char *argv[])
         std::printf("  %-28s worst %.1f ms in the answers\n", qPrintable(it.key()), it.value());
     std::printf(
         "/healthz: %lld answered, p99 %.2f ms\n", qint64(tally.healthzMs.size()), healthzP99);
+    std::printf("server thread: %.0f turns, %.0f over 1 ms, %.0f over 10 ms, longest %.1f ms\n",
+        turns, turnsOver1Ms, turnsOver10Ms, longestTurnMs);
     QJsonObject statuses;
     for (auto it = tally.statuses.cbegin(); it != tally.statuses.cend(); ++it) {
         QJsonObject counts;
@@ -632,6 +651,8 @@ int main(int argc, char *argv[])
             rounded(tally.worstClientLatenessWithConnectMs) },
         { QStringLiteral("worst_connect_ms"), rounded(tally.worstConnectMs) },
         { QStringLiteral("healthz_p99_ms"), std::round(healthzP99 * 100) / 100 },
+        { QStringLiteral("server_longest_turn_ms"), rounded(longestTurnMs) },
+        { QStringLiteral("server_turns_over_10ms"), turnsOver10Ms },
         { QStringLiteral("healthz_answered"), int(tally.healthzMs.size()) },
         { QStringLiteral("statuses"), statuses },
         { QStringLiteral("goals_met"), goals },
