@@ -13,8 +13,11 @@
 #include <QTimer>
 
 #include <memory>
+#include <vector>
 
 #include <functional>
+
+class HttpConnection;
 
 class HttpListener : public QTcpServer
 {
@@ -65,6 +68,10 @@ protected:
 
 private:
     void acceptPending();
+    // A socket for an accepted descriptor, with its HttpConnection; none if Qt would not take it.
+    HttpConnection *adopt(qintptr descriptor);
+    // Gives QHttpServer the sockets of these connections, all at once, then lets each follow it.
+    void handToServer(const std::vector<HttpConnection *> &connections);
     void backOff();
     bool isFull() const { return m_maxConnections > 0 && m_openConnections >= m_maxConnections; }
     void connectionClosed();
