@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <utility>
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -79,10 +80,12 @@ qint64 EpollEventDispatcher::nowNs()
 
 bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 {
-    const qint64 startedNs = nowNs();
+    // A member, so that resetTurns() can restart the turn under way; saved for nested loops.
+    const qint64 outerStartedNs = std::exchange(m_turnStartedNs, nowNs());
     qint64 waitedNs = 0;
     const bool handled = processTurn(flags, &waitedNs);
-    countTurn(nowNs() - startedNs - waitedNs);
+    countTurn(std::max<qint64>(0, nowNs() - m_turnStartedNs - waitedNs));
+    m_turnStartedNs = outerStartedNs;
     return handled;
 }
 

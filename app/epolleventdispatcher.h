@@ -67,6 +67,13 @@ public:
         double longestS = 0;
     };
     const Turns &turns() const { return m_turns; }
+    // Forgets the turns so far, the one under way included up to now (the server's set-up,
+    // before it serves).
+    void resetTurns()
+    {
+        m_turns = {};
+        m_turnStartedNs = nowNs();
+    }
 
 private:
     // The notifiers of one descriptor, and what the kernel was last told to watch for it. A
@@ -123,4 +130,5 @@ private:
     std::priority_queue<Due, std::vector<Due>, std::greater<Due>> m_due; // may hold stale entries
     quint64 m_generation = 0;
     Turns m_turns;
+    qint64 m_turnStartedNs = 0;
 };
