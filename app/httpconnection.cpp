@@ -48,8 +48,8 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const HttpLimits &limits)
 void HttpConnection::watchHeadDeadline()
 {
     // One deadline per head, from the time its first bytes were seen: bytes that trickle in do
-    // not move it, as they move the idle timer.
-    if (!m_scanner.isReadingHead()) {
+    // not move it, as they move the idle timer. None while the connection is held back.
+    if (!m_scanner.isReadingHead() || m_holdingBack) {
         m_headDeadline.stop();
         return;
     }
@@ -77,7 +77,9 @@ void HttpConnection::closeIdle()
     // clock; a route still working on an answer is not the client's idleness.
     if (m_upgraded || m_closing || m_socket->state() != QAbstractSocket::ConnectedState)
         return;
-    if (m_stream) { // a client that stopped reading a streamed body: nothing more will get through
+    // A client that stopped reading a streamed body, or answers it asked for (held back with
+    // bytes unsent, none taken for so long): nothing more will get through.
+    if (m_stream || (m_holdingBack && m_socket->bytesToWrite() > 0)) {
         m_socket->abort();
         return;
     }
@@ -120,10 +122,11 @@ void HttpConnection::beforeServerReads()
 
 void HttpConnection::afterServerRead()
 {
-    if (m_upgraded)
-        return;
+    // First, even for an upgrade scanned in this readyRead: Qt must then find the request.
     if (std::exchange(m_hidingFromServer, false))
         m_socket->rollbackTransaction(); // the requests are there again, for later
+    if (m_upgraded)
+        return;
     m_buffered = m_socket->bytesAvailable();
     cutOffServerWhenDue();
 }
@@ -144,12 +147,15 @@ void HttpConnection::holdBackWhenBusy()
     // transaction of its own), rolled back in afterServerRead(). Only between requests: one Qt
     // has half read goes on. The buffer then fills, the socket stops reading the kernel, and TCP
     // makes the client wait.
-    if (m_serverCutOff || m_closing || m_socket->isTransactionStarted() || !hasTooMuchToWrite())
+    if (m_upgraded || m_serverCutOff || m_closing || m_socket->isTransactionStarted()
+        || !hasTooMuchToWrite())
         return;
     if (!m_holdingBack) {
         m_holdingBack = true;
         Q_EMIT heldBack();
     }
+    // The head that waits behind the answers is not late: its clock starts again on resuming.
+    m_headDeadline.stop();
     m_socket->startTransaction();
     m_socket->skip(m_socket->bytesAvailable());
     m_hidingFromServer = true;
@@ -157,9 +163,13 @@ void HttpConnection::holdBackWhenBusy()
 
 void HttpConnection::resumeWhenDrained()
 {
-    if (!m_holdingBack || hasTooMuchToWrite())
+    if (!m_holdingBack)
+        return;
+    m_idle.start(); // the client is reading: not idle
+    if (hasTooMuchToWrite())
         return;
     m_holdingBack = false;
+    watchHeadDeadline();
     // Nothing new may arrive (the client may be waiting for these answers): Qt is told now.
     if (m_socket->bytesAvailable() > 0)
         QMetaObject::invokeMethod(m_socket, &QIODevice::readyRead, Qt::QueuedConnection);
@@ -359,11 +369,12 @@ void HttpConnection::writeStream()
     while (m_stream && !m_stream->asked && m_socket->state() == QAbstractSocket::ConnectedState
         && m_socket->bytesToWrite() < m_limits.streamLowWaterBytes) {
         m_stream->asked = true;
-        m_stream->next(
-            [self = QPointer<HttpConnection>(this), id = m_stream->id](const QByteArray &piece) {
-                if (self)
-                    self->takePiece(id, piece);
-            });
+        // A copy: a piece that comes at once may end the stream, and its source, in the call.
+        const HttpReply::BodySource next = m_stream->next;
+        next([self = QPointer<HttpConnection>(this), id = m_stream->id](const QByteArray &piece) {
+            if (self)
+                self->takePiece(id, piece);
+        });
     }
     m_askingForPieces = false;
 }

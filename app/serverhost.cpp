@@ -231,6 +231,11 @@ void ServerHost::stop()
         m_serverThread.quit();
         m_serverThread.wait();
     }
+    // A request that came while the front end was stopping may still be opening on a
+    // strategy's own threads (a continuation's closers): it ends, aborted, before the loop
+    // threads it schedules on go.
+    for (const auto &strategy : m_strategies)
+        strategy->abortAll();
     m_frontend = nullptr;
     m_threadContext = nullptr; // deleted with the thread's end
     // Blocking pool tasks stop early only when aborted (CPU work); others run to their end.

@@ -79,8 +79,8 @@ void TestBackgroundBody::whatTheMakerHoldsGoesWithTheLastPiece()
 {
     // The reader goes away while a piece is being made (a client that hung up): the piece is
     // dropped when it comes back, and what the maker held (a snapshot of the trace) goes too.
-    QThreadPool pool;
     QSemaphore entered, gate;
+    QThreadPool pool; // after what its task uses: it waits for the task when it goes
     auto held = std::make_shared<int>(42);
     std::weak_ptr<int> watch = held;
     auto source = std::make_unique<HttpReply::BodySource>(
@@ -118,10 +118,10 @@ void TestBackgroundBody::theServerAnswersWhileAPieceIsBeingMade()
 {
     // A body whose second piece takes as long as the test says, written by a real server on
     // this thread: while that piece is being made, another client is answered.
-    QThreadPool pool;
     QSemaphore entered, gate;
     std::atomic<int> next { 0 };
     std::atomic<bool> making { false };
+    QThreadPool pool; // after what its tasks use: it waits for them when it goes
     QHttpServer server;
     server.route(QStringLiteral("/stream"),
         [&](const QHttpServerRequest &, QHttpServerResponder &&responder) {

@@ -162,13 +162,13 @@ void TestLoadGenerator::connectTimeIsSeparated()
                  .toDouble(),
         45.0);
 
-    // A real run: one figure per answer, never more than its latency; kept-alive connections
-    // are opened once each, so most requests spend nothing connecting.
+    // A real run: one figure per answer; four kept-alive connections for 40 requests, so most
+    // requests spend nothing connecting.
     const LoadReport run = load(QStringLiteral("/healthz"), 40, 4);
     QCOMPARE(run.connectMs.size(), run.latenciesMs.size());
-    for (qsizetype i = 0; i < run.connectMs.size(); ++i)
-        QVERIFY(run.connectMs.at(i) >= 0 && run.connectMs.at(i) <= run.latenciesMs.at(i));
-    QVERIFY(run.slowestOnConnectionMs() <= run.slowestMs());
+    const auto connecting = std::count_if(
+        run.connectMs.cbegin(), run.connectMs.cend(), [](double ms) { return ms > 0; });
+    QVERIFY2(connecting <= 4, qPrintable(QString::number(connecting)));
 }
 
 void TestLoadGenerator::countsAndStatuses()
