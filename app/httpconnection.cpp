@@ -48,8 +48,11 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const HttpLimits &limits)
 void HttpConnection::watchHeadDeadline()
 {
     // One deadline per head, from the time its first bytes were seen: bytes that trickle in do
-    // not move it, as they move the idle timer. None while the connection is held back.
-    if (!m_scanner.isReadingHead() || m_holdingBack) {
+    // not move it, as they move the idle timer. Only once Qt has read every request before it:
+    // until then the head waits for the server (requests still to parse, answers the client has
+    // not taken while held back, a full buffer), not for its client.
+    if (!m_scanner.isReadingHead() || m_holdingBack
+        || consumedByServer() < m_scanner.requestStart()) {
         m_headDeadline.stop();
         return;
     }
@@ -128,6 +131,7 @@ void HttpConnection::afterServerRead()
     if (m_upgraded)
         return;
     m_buffered = m_socket->bytesAvailable();
+    watchHeadDeadline();
     cutOffServerWhenDue();
 }
 
