@@ -102,6 +102,55 @@ QByteArray request(const QByteArray &target, const QByteArray &headers = {},
 // fanscope_connections_held_back_total of the server on `port`, or -1.
 int heldBackCount(quint16 port);
 
+// A blocking POSIX socket connected to `port`, with 10 s send and receive timeouts and, if
+// given, a small receive buffer (the kernel then holds little of the answers for us); -1 if
+// it could not connect. Closed by the caller.
+int connectBlocking(quint16 port, int receiveBuffer = 0)
+{
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    if (receiveBuffer > 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
+    timeval timeout { 10, 0 };
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address {};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// Reads `count` answers from a blocking socket (or until it closes or times out): how many of
+// each status code.
+QMap<int, int> readStatuses(int fd, int count)
+{
+    QMap<int, int> statuses;
+    int answers = 0;
+    QByteArray tail;
+    char buffer[64 * 1024];
+    while (answers < count) {
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n <= 0)
+            break;
+        tail.append(buffer, n);
+        for (qsizetype at = tail.indexOf("HTTP/1.1 "); at >= 0;
+             at = tail.indexOf("HTTP/1.1 ", at + 1)) {
+            if (at + 12 > tail.size())
+                break; // its code comes in the next read
+            ++statuses[tail.mid(at + 9, 3).toInt()];
+            ++answers;
+        }
+        tail = tail.right(11); // a status line cut between two reads
+    }
+    return statuses;
+}
+
 qint64 residentKiB()
 {
     QFile status(QStringLiteral("/proc/self/status"));
@@ -439,17 +488,9 @@ void TestHttpConnection::hugeBodyIsRefusedWithoutBuffering()
 {
     // A blocking POSIX socket: it sends all it can without buffering anything in this process,
     // and reads only once it is done, as a naive uploader would.
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = connectBlocking(m_port);
     QVERIFY(fd >= 0);
     const auto closeFd = qScopeGuard([fd] { ::close(fd); });
-    timeval timeout { 10, 0 };
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(m_port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
 
     const qint64 before = residentKiB();
     const QByteArray head = request("/healthz", "Content-Length: 104857600\r\n", "POST"); // 100 MiB
@@ -493,19 +534,9 @@ void TestHttpConnection::aClientThatDoesNotReadIsHeldBack()
     // (120 MiB if they were all made): once 256 KiB wait unsent, the server reads its requests
     // no further, so what it holds stays small; other clients are served meanwhile; and once the
     // client reads, every answer comes, whole and in order.
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = connectBlocking(m_port, 16 * 1024);
     QVERIFY(fd >= 0);
     const auto closeFd = qScopeGuard([fd] { ::close(fd); });
-    const int small = 16 * 1024; // the kernel then holds little of the answers for us
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    timeval timeout { 10, 0 };
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(m_port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
 
     const auto heldBack = [this] { return heldBackCount(m_port); };
     const int heldBefore = heldBack();
@@ -526,20 +557,7 @@ void TestHttpConnection::aClientThatDoesNotReadIsHeldBack()
     verifyHealthy();
 
     // Now it reads: all of them come.
-    const QByteArray status = "HTTP/1.1 200 ";
-    qint64 answers = 0;
-    QByteArray tail;
-    char buffer[64 * 1024];
-    while (answers < count) {
-        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-        if (n <= 0)
-            break;
-        tail.append(buffer, n);
-        for (qsizetype at = tail.indexOf(status); at >= 0; at = tail.indexOf(status, at + 1))
-            ++answers;
-        tail = tail.right(status.size() - 1); // a status line cut between two reads
-    }
-    QCOMPARE(answers, qint64(count));
+    QCOMPARE(readStatuses(fd, count), (QMap<int, int> { { 200, count } }));
 }
 
 void TestHttpConnection::aHeldBackRequestIsNotLate()
@@ -554,19 +572,9 @@ void TestHttpConnection::aHeldBackRequestIsNotLate()
     const auto server = startTestServer(recorder, options);
     QVERIFY(server);
     const quint16 port = quint16(server->url().port());
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = connectBlocking(port, 16 * 1024);
     QVERIFY(fd >= 0);
     const auto closeFd = qScopeGuard([fd] { ::close(fd); });
-    const int small = 16 * 1024;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    timeval timeout { 10, 0 };
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    sockaddr_in address {};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    QCOMPARE(::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
 
     const int count = 4000;
     const QByteArray one = request("/static/app.js", "X-A: 1\r\n");
@@ -576,26 +584,7 @@ void TestHttpConnection::aHeldBackRequestIsNotLate()
     QTRY_VERIFY_WITH_TIMEOUT(heldBackCount(port) >= 1, 10000);
     QTest::qWait(2 * options.headTimeoutMs); // what must not happen would have by now
 
-    qint64 ok = 0;
-    qint64 late = 0;
-    QByteArray tail;
-    char buffer[64 * 1024];
-    while (ok + late < count) {
-        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-        if (n <= 0)
-            break;
-        tail.append(buffer, n);
-        for (qsizetype at = tail.indexOf("HTTP/1.1 "); at >= 0;
-             at = tail.indexOf("HTTP/1.1 ", at + 1)) {
-            if (tail.mid(at + 9, 3) == "200")
-                ++ok;
-            else if (tail.mid(at + 9, 3) == "408")
-                ++late;
-        }
-        tail = tail.right(11); // a status line cut between two reads
-    }
-    QCOMPARE(late, qint64(0));
-    QCOMPARE(ok, qint64(count));
+    QCOMPARE(readStatuses(fd, count), (QMap<int, int> { { 200, count } })); // no 408
 }
 
 void TestHttpConnection::idleConnectionsAreClosed()
