@@ -90,8 +90,9 @@ int main(int argc, char *argv[])
         options.headless = true;
     }
 
-    // Before any thread starts (Qt's, the server's): SIGINT and SIGTERM go to the main thread.
-    SignalWatcher::keepForMainThread();
+    // Before any thread starts (Qt's, the server's), so that every thread inherits the block:
+    // SIGINT and SIGTERM then wait for the SignalWatcher, whichever thread the kernel picks.
+    SignalWatcher::blockStopSignals();
     std::unique_ptr<QCoreApplication> app;
     if (options.headless)
         app = std::make_unique<QCoreApplication>(argc, argv);
