@@ -216,6 +216,10 @@ void TestWorkBudget::overBudgetIsRefusedAtOnce_data()
 void TestWorkBudget::overBudgetIsRefusedAtOnce()
 {
     QFETCH(QString, route);
+    // The last row's last request is answered before its tasks leave the budget (a continuation
+    // gives its lease back once its last task has let go of it): start from an empty budget,
+    // or the holder below may be refused.
+    QTRY_COMPARE(m_server->load().tasksInFlight, qint64(0));
     const quint64 seq = m_recorder->lastSeq();
     const double refusedBefore = metric(QStringLiteral("fanscope_refused_total{reason=\"tasks\"}"));
     QElapsedTimer clock;
